@@ -1,0 +1,56 @@
+# make run: set up and start the line on the embedded defaults.  make test: the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV_ENV := var/dev.env
+# Runs a command with the developer environment (secrets generated once into var/dev.env).
+WITH_ENV := set -a && . ./$(DEV_ENV) && set +a &&
+
+.PHONY: run test lint check migrate seed bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+$(DEV_ENV):
+	mkdir -p var
+	@printf 'HOTLINE_SECRET_KEY=%s\nHOTLINE_CARRIER_AUTH_TOKEN=%s\nHOTLINE_CARRIER_ACCOUNT_SID=AC%s\n' \
+		"$$(openssl rand -hex 32)" "$$(openssl rand -hex 16)" "$$(openssl rand -hex 16)" > $@
+	@echo "Generated $@ (developer secrets; never used in production)."
+
+migrate: $(VENV)/.installed $(DEV_ENV)
+	$(WITH_ENV) $(BIN)/flask --app app db upgrade
+
+seed: migrate
+	$(WITH_ENV) $(BIN)/flask --app app hotline seed-demo
+
+run: seed
+	@$(WITH_ENV) $(BIN)/flask --app app hotline welcome
+	$(WITH_ENV) $(BIN)/honcho start -f Procfile
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check: lint test
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/transcription.py
+	$(BIN)/python bench/rota.py
+
+clean:
+	rm -rf $(VENV) var/.pytest_cache

@@ -1,0 +1,38 @@
+"""The hotline: a 24-hour community service line (IVR, rota, voicemail transcription, tickets)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from hotline.settings import Settings
+from hotline.telephony import Telephony
+
+
+def create_app(settings: Settings | None = None, *, telephony: Telephony | None = None) -> Flask:
+    """Build the Flask app. No I/O here: migrations and checks belong to the CLI."""
+    from hotline import commands, extensions
+    from hotline.celery_app import celery_init_app
+    from hotline.dashboard import init_dashboard
+    from hotline.voice.routes import bp as voice_bp
+
+    settings = settings or Settings.from_env(os.environ)
+    logging.basicConfig(level=settings.log_level)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+    )
+    app.extensions["hotline.settings"] = settings
+    extensions.init_database(app, settings)
+    extensions.init_telephony(app, settings, telephony)
+    celery_init_app(app, settings)
+    app.register_blueprint(voice_bp)
+    init_dashboard(app)
+    commands.init_app(app)
+    return app

@@ -1,0 +1,593 @@
+"""A call from ring to ticket: IVR navigation, forwarding to the rota, voicemail, settling.
+
+Each public function handles one carrier webhook. All of them are idempotent: the webhook is
+logged with a dedupe key first, and a redelivered one changes no row and gets the current
+state's reply again. Callbacks that may arrive in any order (call status, recording status,
+recording action) only add facts; `settle` derives the outcome from the facts, so any order
+of the same facts gives the same rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hotline import rota, tickets
+from hotline.ivr import engine
+from hotline.ivr.engine import Ask, Connect, End, IvrState, Outcome, SpokenPrompt, TakeMessage
+from hotline.ivr.model import Flow
+from hotline.models import Call, CallEvent, CallOutcome, Category, Recording, Ticket
+from hotline.telephony import mask_number
+from hotline.verbs import (
+    Dial,
+    DialNumber,
+    Gather,
+    Hangup,
+    Hook,
+    Play,
+    Record,
+    Redirect,
+    Reply,
+    Say,
+    Verb,
+)
+
+logger = logging.getLogger(__name__)
+
+# Below this many seconds left of the total ring limit, ringing another phone is pointless.
+MIN_RING_S = 5
+SCREEN_TIMEOUT_S = 8
+# Carrier statuses after which a call leg is over.
+FINAL_CALL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+# Status callbacks can arrive late: once one is final, an earlier one must not overwrite it.
+RECORDING_STATUS_RANK = {"absent": 0, "failed": 1, "completed": 2}
+ZH_DIGITS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+
+
+@dataclass(frozen=True)
+class LinePolicy:
+    """The knobs of the line that come from settings."""
+
+    ring_timeout_s: int
+    total_ring_limit_s: int
+    voicemail_max_length_s: int
+    tts_voice: str
+    timezone: str
+    sla_hours: int
+    supervisor_number: str = ""
+
+
+@dataclass(frozen=True)
+class RecordingFacts:
+    """What the carrier told us about a recording."""
+
+    sid: str
+    url: str
+    duration_s: int
+    status: str
+
+
+@dataclass(frozen=True)
+class CallUpdate:
+    """A reply for the carrier and the recordings to queue for download once committed."""
+
+    reply: Reply
+    enqueue_recordings: tuple[int, ...] = ()
+
+
+def record_event(
+    session: Session, call_sid: str, kind: str, key: str, payload: Mapping[str, str], now: datetime
+) -> bool:
+    """Append a webhook to the event log; False if this exact delivery was logged before."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(CallEvent)
+        .values(
+            call_sid=call_sid,
+            kind=kind,
+            dedupe_key=f"{call_sid}:{key}"[:200],
+            payload=dict(payload),
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[CallEvent.dedupe_key])
+    )
+    return bool(session.execute(stmt).rowcount)
+
+
+def find_call(session: Session, call_sid: str) -> Call | None:
+    """The call with this carrier SID."""
+    return session.scalars(select(Call).where(Call.call_sid == call_sid)).one_or_none()
+
+
+def _call_for(session: Session, call_sid: str, params: Mapping[str, str], now: datetime) -> Call:
+    """The call, created from the webhook's parameters if this is the first we hear of it."""
+    call = find_call(session, call_sid)
+    if call is None:
+        call = Call(
+            call_sid=call_sid,
+            from_number=params.get("From", ""),
+            to_number=params.get("To", ""),
+            direction=params.get("Direction", "inbound"),
+            started_at=now,
+            path=[],
+            chain=[],
+        )
+        session.add(call)
+        session.flush()
+    return call
+
+
+def _state(call: Call) -> IvrState:
+    return IvrState(call.node_id, call.language, call.attempts, call.category_code)
+
+
+def _speak(prompts: tuple[SpokenPrompt, ...], policy: LinePolicy) -> tuple[Say | Play, ...]:
+    return tuple(
+        Play(p.audio_url) if p.audio_url else Say(p.text, p.say_language, policy.tts_voice)
+        for p in prompts
+    )
+
+
+def spell_digits(number: str, language: str) -> str:
+    """A ticket number read digit by digit: 2026-000123 -> "二 零 二 六，零 零 零 一 二 三"."""
+    groups = number.split("-")
+    if language == "zh":
+        return "，".join(" ".join(ZH_DIGITS.get(c, c) for c in group) for group in groups)
+    return ", ".join(" ".join(group) for group in groups)
+
+
+def _message(flow: Flow, key: str, call: Call, **params: str) -> SpokenPrompt:
+    return engine.message(flow, key, call.language, **params)
+
+
+def _ticket_prompt(flow: Flow, call: Call, ticket: Ticket) -> SpokenPrompt:
+    return _message(flow, "ticket_number", call, digits=spell_digits(ticket.number, call.language))
+
+
+def _move(call: Call, state: IvrState, digits: str | None, now: datetime) -> None:
+    """Store the engine's new state and extend the call's IVR path (node reached, key pressed)."""
+    call.path = [*call.path, {"node": state.node_id, "input": digits, "at": now.isoformat()}]
+    call.node_id = state.node_id
+    call.language = state.language
+    call.attempts = state.attempts
+    call.category_code = state.category or call.category_code
+
+
+def _ask(call: Call, outcome: Ask, policy: LinePolicy) -> Reply:
+    hook = Hook("gather", {"step": call.step})
+    return (
+        Gather(hook, _speak(outcome.prompts, policy), outcome.num_digits, outcome.timeout_s),
+        # No input: the carrier falls through the Gather to this redirect, without Digits.
+        Redirect(hook),
+    )
+
+
+def _open_ticket(session: Session, call: Call, policy: LinePolicy, now: datetime) -> Ticket:
+    return tickets.open_for_call(
+        session, call, now=now, timezone=policy.timezone, sla_hours=policy.sla_hours
+    )
+
+
+def _act(
+    session: Session,
+    flow: Flow,
+    policy: LinePolicy,
+    call: Call,
+    outcome: Outcome,
+    digits: str | None,
+    now: datetime,
+) -> Reply:
+    """Carry out what the IVR engine decided."""
+    _move(call, outcome.state, digits, now)
+    if isinstance(outcome, Ask):
+        return _ask(call, outcome, policy)
+    if isinstance(outcome, End):
+        return (*_speak(outcome.prompts, policy), Hangup())
+    ticket = _open_ticket(session, call, policy, now)
+    told = _speak((*outcome.prompts, _ticket_prompt(flow, call, ticket)), policy)
+    if isinstance(outcome, Connect):
+        return told + _start_hunt(session, flow, policy, call, now)
+    assert isinstance(outcome, TakeMessage)  # noqa: S101  (Outcome is a closed union)
+    return told + _voicemail(flow, policy, call, now, "voicemail_intro")
+
+
+def _start_hunt(
+    session: Session, flow: Flow, policy: LinePolicy, call: Call, now: datetime
+) -> Reply:
+    """Snapshot the on-duty chain onto the call, so a rota edit mid-call changes nothing."""
+    chain = [
+        {"volunteer_id": d.volunteer_id, "name": d.name, "number": d.number, "layer": d.layer}
+        for d in rota.on_duty(session, now)
+    ]
+    if policy.supervisor_number and all(
+        link["number"] != policy.supervisor_number for link in chain
+    ):
+        chain.append(
+            {
+                "volunteer_id": None,
+                "name": "supervisor",
+                "number": policy.supervisor_number,
+                "layer": len(chain) + 1,
+            }
+        )
+    call.chain = chain
+    call.dial_index = -1
+    call.hunt_started_at = now
+    if not chain:
+        logger.warning("call %s: nobody on duty, straight to voicemail", call.call_sid)
+        return _voicemail(flow, policy, call, now, "nobody_available")
+    return (
+        *_speak((_message(flow, "connecting", call),), policy),
+        *_next_dial(flow, policy, call, now),
+    )
+
+
+def _next_dial(flow: Flow, policy: LinePolicy, call: Call, now: datetime) -> Reply:
+    """Ring the next volunteer of the snapshot, or go to voicemail when the hunt is over."""
+    assert call.hunt_started_at is not None  # noqa: S101  (set by _start_hunt)
+    remaining = policy.total_ring_limit_s - int((now - call.hunt_started_at).total_seconds())
+    index = call.dial_index + 1
+    if index >= len(call.chain) or remaining < MIN_RING_S:
+        return _voicemail(flow, policy, call, now, "nobody_available")
+    call.dial_index = index
+    return (_dial(policy, call, index, min(policy.ring_timeout_s, remaining)),)
+
+
+def _dial(policy: LinePolicy, call: Call, index: int, timeout_s: int) -> Dial:
+    number = call.chain[index]["number"]
+    screen = Hook("screen", {"call": call.call_sid, "idx": index})
+    return Dial(
+        (DialNumber(number, screen),),
+        Hook("dial", {"idx": index}),
+        timeout_s,
+        caller_id=call.to_number,
+    )
+
+
+def _voicemail(flow: Flow, policy: LinePolicy, call: Call, now: datetime, key: str) -> Reply:
+    call.voicemail_started_at = call.voicemail_started_at or now
+    return (
+        *_speak((_message(flow, key, call),), policy),
+        Record(Hook("recording"), Hook("recording_status"), policy.voicemail_max_length_s),
+    )
+
+
+def current_reply(session: Session, flow: Flow, policy: LinePolicy, call: Call) -> Reply:
+    """What the call should hear now; the answer to a redelivered or stale webhook."""
+    if call.ended_at is not None:
+        return (Hangup(),)
+    if call.voicemail_started_at is not None:
+        return _voicemail(flow, policy, call, call.voicemail_started_at, "voicemail_intro")
+    if call.accepted_index is not None:
+        return (Hangup(),)
+    if call.dial_index >= 0:
+        return (_dial(policy, call, call.dial_index, policy.ring_timeout_s),)
+    state = _state(call)
+    outcome = engine.resume(flow, state)
+    if isinstance(outcome, Ask) and outcome.state == state:
+        return _ask(call, outcome, policy)
+    # The flow changed under the call (a deploy removed its node): move on as the engine says.
+    return _act(session, flow, policy, call, outcome, None, call.started_at)
+
+
+def incoming(
+    session: Session, flow: Flow, policy: LinePolicy, params: Mapping[str, str], now: datetime
+) -> Reply:
+    """A new call rings the line: log it, open the call and greet with the menu."""
+    sid = params["CallSid"]
+    fresh = record_event(session, sid, "incoming", "incoming", params, now)
+    call = _call_for(session, sid, params, now)
+    if not fresh or call.node_id:
+        return current_reply(session, flow, policy, call)
+    logger.info("call %s from %s", sid, mask_number(call.from_number))
+    call.flow_id, call.flow_version = flow.id, flow.version
+    outcome = engine.start(flow)
+    return _act(session, flow, policy, call, outcome, None, now)
+
+
+def gather(
+    session: Session,
+    flow: Flow,
+    policy: LinePolicy,
+    params: Mapping[str, str],
+    step: int,
+    now: datetime,
+) -> Reply:
+    """The caller answered a menu (or said nothing: no Digits)."""
+    sid = params["CallSid"]
+    digits = params.get("Digits") or None
+    fresh = record_event(session, sid, "gather", f"gather:{step}", params, now)
+    call = _call_for(session, sid, params, now)
+    if not fresh or step != call.step or not call.node_id:
+        return current_reply(session, flow, policy, call)
+    call.step += 1
+    outcome = engine.advance(flow, _state(call), digits)
+    return _act(session, flow, policy, call, outcome, digits, now)
+
+
+def dial_result(
+    session: Session,
+    flow: Flow,
+    policy: LinePolicy,
+    params: Mapping[str, str],
+    index: int,
+    now: datetime,
+) -> Reply:
+    """A volunteer's phone stopped ringing: talked, refused, or never accepted."""
+    sid = params["CallSid"]
+    fresh = record_event(session, sid, "dial", f"dial:{index}", params, now)
+    call = _call_for(session, sid, params, now)
+    if not fresh or index != call.dial_index or call.voicemail_started_at is not None:
+        return current_reply(session, flow, policy, call)
+    if call.accepted_index == index:
+        return (*_speak((_message(flow, "goodbye", call),), policy), Hangup())
+    logger.info(
+        "call %s: volunteer %d did not accept (%s)", sid, index, params.get("DialCallStatus")
+    )
+    return _next_dial(flow, policy, call, now)
+
+
+def _category_name(session: Session, call: Call, language: str) -> str:
+    category = (
+        session.scalars(select(Category).where(Category.code == call.category_code)).one_or_none()
+        if call.category_code
+        else None
+    )
+    if category is None:
+        return "咨询求助" if language == "zh" else "a request for help"
+    return category.name_zh if language == "zh" else category.name_en
+
+
+def screen(
+    session: Session,
+    flow: Flow,
+    policy: LinePolicy,
+    params: Mapping[str, str],
+    parent_sid: str,
+    index: int,
+    now: datetime,
+) -> Reply:
+    """The volunteer picked up: say what the call is about and ask them to press 1."""
+    child = params.get("CallSid", "")
+    record_event(session, parent_sid, "screen", f"screen:{index}:{child}", params, now)
+    call = find_call(session, parent_sid)
+    language = flow.default_language
+    if call is None or call.ended_at is not None:
+        return (Hangup(),)
+    prompt = engine.message(
+        flow,
+        "screening",
+        language,
+        category=_category_name(session, call, language),
+        community=_community_name(session, call, language),
+    )
+    spoken = _speak((prompt, prompt), policy)
+    declined = _speak((engine.message(flow, "screening_declined", language),), policy)
+    hook = Hook("screen_result", {"call": parent_sid, "idx": index})
+    return (Gather(hook, spoken, 1, SCREEN_TIMEOUT_S), *declined, Hangup())
+
+
+def _community_name(session: Session, call: Call, language: str) -> str:
+    ticket = tickets.ticket_for_call(session, call)
+    if ticket is not None and ticket.community is not None:
+        return ticket.community.name
+    return "辖区" if language == "zh" else "the county"
+
+
+def screen_result(
+    session: Session,
+    flow: Flow,
+    policy: LinePolicy,
+    params: Mapping[str, str],
+    parent_sid: str,
+    index: int,
+    now: datetime,
+) -> Reply:
+    """The volunteer pressed a key (or not): 1 bridges the call, anything else lets it hunt on."""
+    digits = params.get("Digits", "")
+    child = params.get("CallSid", "")
+    record_event(
+        session, parent_sid, "screen_result", f"screen_result:{index}:{child}:{digits}", params, now
+    )
+    call = find_call(session, parent_sid)
+    language = flow.default_language
+    declined = _speak((engine.message(flow, "screening_declined", language),), policy)
+    if call is None or digits != "1":
+        return (*declined, Hangup())
+    if call.accepted_index == index:
+        return ()
+    if (
+        call.accepted_index is not None
+        or index != call.dial_index
+        or call.ended_at is not None
+        or call.voicemail_started_at is not None
+    ):
+        return (*declined, Hangup())
+    call.accepted_index = index
+    call.answered_by_id = call.chain[index].get("volunteer_id")
+    settle(session, policy, call, now)
+    logger.info("call %s accepted by volunteer %d", call.call_sid, index)
+    # An empty response bridges the volunteer to the caller.
+    return ()
+
+
+def _upsert_recording(session: Session, call: Call, facts: RecordingFacts) -> Recording:
+    """Insert or merge what we know of a recording; later callbacks never downgrade it."""
+    recording = session.scalars(
+        select(Recording).where(Recording.recording_sid == facts.sid)
+    ).one_or_none()
+    if recording is None:
+        recording = Recording(
+            recording_sid=facts.sid,
+            call_id=call.id,
+            url=facts.url,
+            duration_s=facts.duration_s,
+            carrier_status=facts.status,
+        )
+        session.add(recording)
+        session.flush()
+        return recording
+    recording.url = recording.url or facts.url
+    recording.duration_s = max(recording.duration_s, facts.duration_s)
+    if RECORDING_STATUS_RANK.get(facts.status, -1) > RECORDING_STATUS_RANK.get(
+        recording.carrier_status, -1
+    ):
+        recording.carrier_status = facts.status
+    return recording
+
+
+def _voicemail_recording(session: Session, call: Call) -> Recording | None:
+    """The call's usable voicemail: completed with some audio."""
+    return session.scalars(
+        select(Recording)
+        .where(
+            Recording.call_id == call.id,
+            Recording.carrier_status == "completed",
+            Recording.duration_s > 0,
+        )
+        .order_by(Recording.id)
+        .limit(1)
+    ).one_or_none()
+
+
+def _to_enqueue(recording: Recording | None) -> tuple[int, ...]:
+    """The recording, if it holds audio and has not been queued for download yet."""
+    if (
+        recording is None
+        or recording.carrier_status != "completed"
+        or not recording.duration_s
+        or recording.enqueued_at is not None
+    ):
+        return ()
+    return (recording.id,)
+
+
+def recording_action(
+    session: Session,
+    flow: Flow,
+    policy: LinePolicy,
+    params: Mapping[str, str],
+    now: datetime,
+) -> CallUpdate:
+    """The caller finished a voicemail (or hung up during it)."""
+    sid = params["CallSid"]
+    facts = _recording_facts(params, default_status="completed")
+    record_event(session, sid, "recording", f"recording:{facts.sid or '-'}", params, now)
+    call = _call_for(session, sid, params, now)
+    call.voicemail_started_at = call.voicemail_started_at or now
+    recording = _upsert_recording(session, call, facts) if facts.sid else None
+    settle(session, policy, call, now)
+    ticket = _open_ticket(session, call, policy, now)
+    reply: Reply = (
+        *_speak(
+            (
+                _message(flow, "voicemail_saved", call),
+                _ticket_prompt(flow, call, ticket),
+                _message(flow, "goodbye", call),
+            ),
+            policy,
+        ),
+        Hangup(),
+    )
+    return CallUpdate(reply, _to_enqueue(recording))
+
+
+def recording_status(
+    session: Session, policy: LinePolicy, params: Mapping[str, str], now: datetime
+) -> tuple[int, ...]:
+    """The carrier says a recording is ready, absent or failed; returns recordings to queue."""
+    sid = params["CallSid"]
+    facts = _recording_facts(params, default_status="completed")
+    key = f"recording_status:{facts.sid or '-'}:{facts.status}"
+    record_event(session, sid, "recording_status", key, params, now)
+    call = _call_for(session, sid, params, now)
+    call.voicemail_started_at = call.voicemail_started_at or now
+    recording = _upsert_recording(session, call, facts) if facts.sid else None
+    settle(session, policy, call, now)
+    return _to_enqueue(recording)
+
+
+def _recording_facts(params: Mapping[str, str], default_status: str) -> RecordingFacts:
+    try:
+        duration = max(0, int(params.get("RecordingDuration") or 0))
+    except ValueError:
+        duration = 0
+    return RecordingFacts(
+        sid=params.get("RecordingSid", ""),
+        url=params.get("RecordingUrl", ""),
+        duration_s=duration,
+        status=params.get("RecordingStatus") or default_status,
+    )
+
+
+def call_status(
+    session: Session, policy: LinePolicy, params: Mapping[str, str], now: datetime
+) -> None:
+    """The carrier reports the call's status; a final one ends the call and settles its ticket."""
+    sid = params["CallSid"]
+    status = params.get("CallStatus", "")
+    record_event(session, sid, "status", f"status:{status}", params, now)
+    call = _call_for(session, sid, params, now)
+    if call.ended_at is not None:
+        return
+    call.carrier_status = status or call.carrier_status
+    if status in FINAL_CALL_STATUSES:
+        call.ended_at = now
+        try:
+            call.duration_s = int(params.get("CallDuration") or 0)
+        except ValueError:
+            call.duration_s = None
+        settle(session, policy, call, now)
+
+
+def settle(session: Session, policy: LinePolicy, call: Call, now: datetime) -> None:
+    """Derive the call's outcome from its facts and, once it is known, settle its ticket."""
+    voicemail = _voicemail_recording(session, call)
+    if call.accepted_index is not None:
+        outcome = CallOutcome.ANSWERED
+    elif voicemail is not None:
+        outcome = CallOutcome.VOICEMAIL
+    elif call.voicemail_started_at is not None and (
+        call.ended_at is not None or _has_final_recording(session, call)
+    ):
+        outcome = CallOutcome.VOICEMAIL
+    elif call.ended_at is not None:
+        never_answered = call.carrier_status in {"busy", "no-answer", "failed", "canceled"}
+        outcome = CallOutcome.FAILED if never_answered else CallOutcome.ABANDONED
+    else:
+        return
+    call.outcome = outcome
+    ticket = _open_ticket(session, call, policy, now)
+    tickets.settle_source(ticket, call, voicemail)
+
+
+def _has_final_recording(session: Session, call: Call) -> bool:
+    return (
+        session.scalars(select(Recording.id).where(Recording.call_id == call.id).limit(1)).first()
+        is not None
+    )
+
+
+def error_reply(flow: Flow | None, policy: LinePolicy) -> Reply:
+    """What a caller hears when we broke: an apology, then voicemail, so nothing is lost."""
+    if flow is None:
+        apology: tuple[Verb, ...] = (
+            Say(
+                "抱歉，系统暂时出现问题，请在提示音后留言，我们会尽快回电。",
+                "zh-CN",
+                policy.tts_voice,
+            ),
+        )
+    else:
+        language = flow.default_language
+        apology = _speak((engine.message(flow, "error_apology", language),), policy)
+    return (
+        *apology,
+        Record(Hook("recording"), Hook("recording_status"), policy.voicemail_max_length_s),
+    )

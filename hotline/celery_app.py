@@ -1,0 +1,45 @@
+"""Celery bound to the Flask app: tasks run inside an app context, configured from Settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+from kombu import Queue
+
+from hotline.schedule import BEAT_SCHEDULE
+from hotline.settings import Settings
+
+QUEUES = ("default", "transcription")
+
+
+def celery_init_app(app: Flask, settings: Settings) -> Celery:
+    """Create the Celery app for `app` (Flask's pattern) and store it in app.extensions."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.conf.update(
+        broker_url=settings.broker_url,
+        task_ignore_result=True,
+        task_acks_late=True,
+        # A task whose worker died is redelivered instead of dropped.
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue="default",
+        task_queues=[Queue(name) for name in QUEUES],
+        task_routes={"hotline.tasks.transcription.*": {"queue": "transcription"}},
+        beat_schedule=BEAT_SCHEDULE,
+        timezone="UTC",
+        broker_connection_retry_on_startup=True,
+        # The webhook must answer fast even when the broker is down: fail quickly,
+        # the beat sweep enqueues whatever was left behind.
+        broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

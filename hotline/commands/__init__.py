@@ -1,0 +1,13 @@
+"""Command-line entry points (`flask --app app GROUP ...`): callers, like views."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group."""
+    from hotline.commands import db, hotline, ivr
+
+    for group in (db.group, hotline.group, ivr.group):
+        app.cli.add_command(group)

@@ -1,0 +1,26 @@
+"""`flask db`: schema migrations."""
+
+from __future__ import annotations
+
+import click
+
+from hotline import migrate
+from hotline.extensions import settings
+
+group = click.Group("db", help="Database schema.")
+
+
+@group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    config = settings()
+    if config.database_url.startswith("sqlite:///"):
+        # The embedded default lives under var/; make sure the folder exists.
+        from pathlib import Path
+
+        Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    migrate.upgrade(config.database_url, revision)
+    click.echo(f"database at {revision}")

@@ -1,0 +1,77 @@
+"""Extensions, created unbound and attached to an app in create_app()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db import make_engine, make_session_factory
+from hotline.settings import Settings
+from hotline.telephony import Telephony, TwilioTelephony
+
+
+@dataclass(frozen=True)
+class Database:
+    """The engine and session factory of one app."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def init_database(app: Flask, settings: Settings) -> None:
+    """Create the engine for `settings.database_url` and close request sessions on teardown."""
+    engine = make_engine(settings.database_url)
+    app.extensions["hotline.db"] = Database(engine, make_session_factory(engine))
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def database() -> Database:
+    """The current app's database."""
+    db: Database = current_app.extensions["hotline.db"]
+    return db
+
+
+def db_session() -> Session:
+    """The session of the current app context (a request or a task), opened on first use."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    session: Session = g.db_session
+    return session
+
+
+def settings() -> Settings:
+    """The current app's settings."""
+    value: Settings = current_app.extensions["hotline.settings"]
+    return value
+
+
+def init_telephony(app: Flask, settings: Settings, telephony: Telephony | None) -> None:
+    """Attach the carrier adapter: the given one (tests, simulator) or Twilio's REST API."""
+    app.extensions["hotline.telephony"] = telephony or TwilioTelephony(
+        settings.carrier_account_sid,
+        settings.carrier_auth_token,
+        settings.carrier_api_base_url,
+        settings.sms_from_number,
+    )
+
+
+def telephony() -> Telephony:
+    """The current app's carrier adapter."""
+    adapter: Telephony = current_app.extensions["hotline.telephony"]
+    return adapter
+
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()

@@ -1,0 +1,254 @@
+"""Typed settings read once from the environment; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """Parse a boolean strictly: junk raises instead of silently meaning True."""
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}: expected true/false, got {raw!r}")
+
+
+def parse_int(name: str, raw: str, *, minimum: int = 0) -> int:
+    """Parse a whole number no smaller than `minimum`."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name}: must be >= {minimum}, got {value}")
+    return value
+
+
+def parse_url(name: str, raw: str) -> str:
+    """Parse an absolute http(s) URL without a trailing slash."""
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SettingsError(f"{name}: expected an http(s) URL, got {raw!r}")
+    return value
+
+
+def parse_timezone(name: str, raw: str) -> str:
+    """Parse an IANA time zone name."""
+    try:
+        ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name}: unknown time zone {raw!r}") from None
+    return raw.strip()
+
+
+def parse_path(name: str, raw: str) -> Path:
+    """Parse a filesystem path, relative paths being relative to the project root."""
+    if not raw.strip():
+        raise SettingsError(f"{name}: empty path")
+    path = Path(raw.strip()).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def parse_optional_path(name: str, raw: str) -> Path | None:
+    """Parse a path that may be left empty."""
+    return parse_path(name, raw) if raw.strip() else None
+
+
+def parse_str(name: str, raw: str) -> str:
+    """Keep a string as given, trimmed."""
+    return raw.strip()
+
+
+def parse_required(name: str, raw: str) -> str:
+    """A string that must not be empty."""
+    if not raw.strip():
+        raise SettingsError(f"{name}: must not be empty")
+    return raw.strip()
+
+
+def setting(
+    env: str, parser: Callable[[str, str], Any], doc: str, *, default: Any = MISSING
+) -> Any:
+    """Declare a setting: its variable, strict parser and meaning; no default means required."""
+    return field(default=default, metadata={"env": env, "parser": parser, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the hotline, with its environment variable and meaning."""
+
+    secret_key: str = setting(
+        "HOTLINE_SECRET_KEY", parse_required, "Signs dashboard sessions and CSRF tokens."
+    )
+    database_url: str = setting(
+        "HOTLINE_DATABASE_URL",
+        parse_required,
+        "SQLAlchemy URL; PostgreSQL in production (postgresql+psycopg://...).",
+        default=f"sqlite:///{VAR_DIR / 'hotline.db'}",
+    )
+    broker_url: str = setting(
+        "HOTLINE_BROKER_URL",
+        parse_required,
+        "Celery broker; redis://... or amqp://... in production.",
+        default=f"sqla+sqlite:///{VAR_DIR / 'celery-broker.db'}",
+    )
+    public_base_url: str = setting(
+        "HOTLINE_PUBLIC_BASE_URL",
+        parse_url,
+        "URL the carrier reaches us at; webhook signatures are checked against it.",
+        default="http://127.0.0.1:5000",
+    )
+    carrier_account_sid: str = setting(
+        "HOTLINE_CARRIER_ACCOUNT_SID",
+        parse_str,
+        "Carrier account SID (REST calls, recording downloads).",
+        default="",
+    )
+    carrier_auth_token: str = setting(
+        "HOTLINE_CARRIER_AUTH_TOKEN",
+        parse_str,
+        "Carrier auth token; signs webhooks. Required while signatures are checked.",
+        default="",
+    )
+    carrier_api_base_url: str = setting(
+        "HOTLINE_CARRIER_API_BASE_URL",
+        parse_url,
+        "REST base URL of any Twilio-compatible carrier.",
+        default="https://api.twilio.com",
+    )
+    sms_from_number: str = setting(
+        "HOTLINE_SMS_FROM",
+        parse_str,
+        "Number SMS (reminders, alerts) are sent from; empty disables SMS.",
+        default="",
+    )
+    validate_signatures: bool = setting(
+        "HOTLINE_VALIDATE_SIGNATURES",
+        parse_bool,
+        "Check X-Twilio-Signature. Turn off only on a developer machine.",
+        default=True,
+    )
+    ivr_flow_path: Path = setting(
+        "HOTLINE_IVR_FLOW",
+        parse_path,
+        "The IVR flow file to serve.",
+        default=PROJECT_ROOT / "ivr_flows" / "main.yaml",
+    )
+    tts_voice: str = setting(
+        "HOTLINE_TTS_VOICE",
+        parse_str,
+        "Voice attribute of <Say> (carrier specific, e.g. Polly.Zhiyu); empty = carrier default.",
+        default="",
+    )
+    ring_timeout_s: int = setting(
+        "HOTLINE_RING_TIMEOUT", parse_int, "Seconds each volunteer rings.", default=20
+    )
+    total_ring_limit_s: int = setting(
+        "HOTLINE_TOTAL_RING_LIMIT",
+        parse_int,
+        "Seconds of hunting before the caller goes to voicemail.",
+        default=90,
+    )
+    voicemail_max_length_s: int = setting(
+        "HOTLINE_VOICEMAIL_MAX_LENGTH", parse_int, "Longest voicemail, in seconds.", default=180
+    )
+    recordings_dir: Path = setting(
+        "HOTLINE_RECORDINGS_DIR",
+        parse_path,
+        "Where downloaded voicemails are kept.",
+        default=VAR_DIR / "recordings",
+    )
+    models_dir: Path = setting(
+        "HOTLINE_MODELS_DIR", parse_path, "Directory of Vosk models.", default=VAR_DIR / "models"
+    )
+    vosk_model: Path | None = setting(
+        "HOTLINE_VOSK_MODEL",
+        parse_optional_path,
+        "Path of the Vosk model to use; overrides the models directory.",
+        default=None,
+    )
+    delete_recordings_at_carrier: bool = setting(
+        "HOTLINE_DELETE_RECORDINGS_AT_CARRIER",
+        parse_bool,
+        "Delete the carrier's copy once a recording is stored here.",
+        default=False,
+    )
+    timezone: str = setting(
+        "HOTLINE_TIMEZONE",
+        parse_timezone,
+        "Local time zone of the line (rota, dashboard, ticket years).",
+        default="Asia/Shanghai",
+    )
+    ticket_sla_hours: int = setting(
+        "HOTLINE_TICKET_SLA_HOURS",
+        parse_int,
+        "Hours a ticket has to be resolved (the county's 3-day promise).",
+        default=72,
+    )
+    supervisor_fallback_number: str = setting(
+        "HOTLINE_SUPERVISOR_NUMBER",
+        parse_str,
+        "Number dialled after the whole rota chain; empty = none.",
+        default="",
+    )
+    swap_requires_approval: bool = setting(
+        "HOTLINE_SWAP_REQUIRES_APPROVAL",
+        parse_bool,
+        "A supervisor must approve shift swaps.",
+        default=True,
+    )
+    log_level: str = setting(
+        "HOTLINE_LOG_LEVEL", parse_required, "Python logging level.", default="INFO"
+    )
+
+    def __post_init__(self) -> None:
+        if self.validate_signatures and not self.carrier_auth_token:
+            raise SettingsError(
+                "HOTLINE_CARRIER_AUTH_TOKEN: required while HOTLINE_VALIDATE_SIGNATURES is on"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from an environment mapping, raising SettingsError naming the variable."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = f.metadata["env"]
+            if name in environ:
+                values[f.name] = f.metadata["parser"](name, environ[name])
+            elif f.default is MISSING:
+                raise SettingsError(f"{name}: required but not set")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (tests, CLI overrides)."""
+        return dataclasses.replace(self, **changes)
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) rows for the README's configuration table."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        if f.default is MISSING:
+            default = "(required)"
+        elif f.default is None or f.default == "":
+            default = "(empty)"
+        else:
+            default = str(f.default).replace(str(PROJECT_ROOT) + "/", "")
+        rows.append((f.metadata["env"], default, f.metadata["doc"]))
+    return rows

@@ -1,0 +1,1 @@
+"""The carrier's webhooks: signature check, routes and the TwiML renderer."""

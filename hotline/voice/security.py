@@ -1,0 +1,45 @@
+"""Carrier webhook authentication: X-Twilio-Signature, checked against the public URL."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from flask import Response, abort, request
+from twilio.request_validator import RequestValidator
+
+from hotline.extensions import settings
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def public_url() -> str:
+    """The URL the carrier requested, rebuilt on the public base URL (we may sit behind a proxy)."""
+    query = request.query_string.decode("latin-1")
+    return settings().public_base_url + request.path + (f"?{query}" if query else "")
+
+
+def twilio_signed(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Reject (403) any request whose carrier signature is missing or wrong; fail closed."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        config = settings()
+        if config.validate_signatures:
+            signature = request.headers.get("X-Twilio-Signature", "")
+            validator = RequestValidator(config.carrier_auth_token)
+            if not signature or not validator.validate(public_url(), request.form, signature):
+                logger.warning(
+                    "rejected unsigned webhook %s (call %s)",
+                    request.path,
+                    request.form.get("CallSid"),
+                )
+                abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,86 @@
+"""The only module that renders TwiML: turns a Reply (hotline.verbs) into XML."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Gather as TwimlGather
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline.verbs import Dial, Gather, Hangup, Hook, Play, Record, Redirect, Reply, Say
+
+# Webhook names -> paths; the blueprint's routes are registered from the same table.
+HOOK_PATHS = {
+    "incoming": "/voice/incoming",
+    "gather": "/voice/gather",
+    "dial": "/voice/dial",
+    "screen": "/voice/screen",
+    "screen_result": "/voice/screen-result",
+    "recording": "/voice/recording",
+    "recording_status": "/voice/recording-status",
+    "status": "/voice/status",
+}
+
+
+def hook_url(base_url: str, hook: Hook) -> str:
+    """The absolute public URL of a webhook, as the carrier will request (and sign) it."""
+    query = urlencode(sorted((k, str(v)) for k, v in hook.params.items()))
+    return f"{base_url}{HOOK_PATHS[hook.name]}" + (f"?{query}" if query else "")
+
+
+def _speak(parent: VoiceResponse | TwimlGather, verb: Say | Play) -> None:
+    if isinstance(verb, Play):
+        parent.play(verb.url)
+    elif verb.voice:
+        parent.say(verb.text, language=verb.say_language, voice=verb.voice)
+    else:
+        parent.say(verb.text, language=verb.say_language)
+
+
+def render(reply: Reply, base_url: str) -> str:
+    """Render a reply to a TwiML document."""
+
+    def url(hook: Hook) -> str:
+        return hook_url(base_url, hook)
+
+    response = VoiceResponse()
+    for verb in reply:
+        if isinstance(verb, Say | Play):
+            _speak(response, verb)
+        elif isinstance(verb, Gather):
+            gather = response.gather(
+                action=url(verb.action),
+                method="POST",
+                num_digits=verb.num_digits,
+                timeout=verb.timeout_s,
+                input="dtmf",
+            )
+            for prompt in verb.prompts:
+                _speak(gather, prompt)
+        elif isinstance(verb, Redirect):
+            response.redirect(url(verb.target), method="POST")
+        elif isinstance(verb, Dial):
+            dial = response.dial(
+                action=url(verb.action),
+                method="POST",
+                timeout=verb.timeout_s,
+                caller_id=verb.caller_id or None,
+            )
+            for number in verb.numbers:
+                if number.screen is None:
+                    dial.number(number.number)
+                else:
+                    dial.number(number.number, url=url(number.screen), method="POST")
+        elif isinstance(verb, Record):
+            response.record(
+                action=url(verb.action),
+                method="POST",
+                max_length=verb.max_length_s,
+                play_beep=True,
+                finish_on_key="#",
+                recording_status_callback=url(verb.status_callback),
+                recording_status_callback_method="POST",
+            )
+        elif isinstance(verb, Hangup):
+            response.hangup()
+    return str(response)

@@ -1,0 +1,139 @@
+"""Shared fixtures, one per concept: settings, database, app, client, fake carrier, signing."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from hotline import create_app
+from hotline.db import Base
+from hotline.extensions import db_session
+from hotline.migrate import upgrade
+from hotline.settings import Settings
+from hotline.telephony import FakeTelephony
+
+PUBLIC_BASE_URL = "https://hotline.example.org"
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "0" * 32
+HOTLINE_NUMBER = "+8657100000000"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def service_unavailable(what: str, exc: Exception) -> None:
+    """Skip a test needing a server on a laptop, but fail under CI, where the server must be up."""
+    message = f"{what} is not reachable: {exc}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database migrated to head once for the whole run."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database migrated to head, dropped at the end of the run."""
+    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001  (any connection failure means "server down")
+        service_unavailable("PostgreSQL", exc)
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+    """Settings for tests: a signed carrier, an in-memory broker, files under tmp_path."""
+    values: dict[str, object] = {
+        "secret_key": "test-secret",
+        "database_url": database_url,
+        "broker_url": "memory://",
+        "public_base_url": PUBLIC_BASE_URL,
+        "carrier_account_sid": ACCOUNT_SID,
+        "carrier_auth_token": AUTH_TOKEN,
+        "recordings_dir": tmp_path / "recordings",
+        "models_dir": tmp_path / "models",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Test settings on the shared SQLite database."""
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def telephony() -> FakeTelephony:
+    """The fake carrier REST API."""
+    return FakeTelephony()
+
+
+def wipe(app: Flask) -> None:
+    """Delete every row, children first, so each test starts from an empty database."""
+    with app.extensions["hotline.db"].engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(settings: Settings, telephony: FakeTelephony) -> Iterator[Flask]:
+    """The app on the test database; rows are wiped after the test."""
+    app = create_app(settings, telephony=telephony)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    yield app
+    wipe(app)
+    app.extensions["hotline.db"].engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session of the app's database inside an app context."""
+    with app.app_context():
+        yield db_session()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client."""
+    return app.test_client()
+
+
+def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    """The X-Twilio-Signature the carrier would send for a POST of `params` to `url`."""
+    return str(RequestValidator(token).compute_signature(url, params))
+
+
+@pytest.fixture
+def twilio_post(client: FlaskClient) -> Callable[..., TestResponse]:
+    """POST form params to a webhook path, signed as the carrier signs them."""
+
+    def post(path: str, params: dict[str, str]) -> TestResponse:
+        signature = sign(PUBLIC_BASE_URL + path, params)
+        return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+    return post
