@@ -82,9 +82,10 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Test settings on the shared SQLite database."""
-    return make_settings(database_url, tmp_path)
+def settings(app: Flask) -> Settings:
+    """The test app's settings."""
+    value: Settings = app.extensions["hotline.settings"]
+    return value
 
 
 @pytest.fixture
@@ -101,13 +102,28 @@ def wipe(app: Flask) -> None:
 
 
 @pytest.fixture
-def app(settings: Settings, telephony: FakeTelephony) -> Iterator[Flask]:
-    """The app on the test database; rows are wiped after the test."""
-    app = create_app(settings, telephony=telephony)
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    yield app
-    wipe(app)
-    app.extensions["hotline.db"].engine.dispose()
+def make_app(
+    database_url: str, tmp_path: Path, telephony: FakeTelephony
+) -> Iterator[Callable[..., Flask]]:
+    """Build apps with settings overrides; every app's rows are wiped after the test."""
+    apps: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        app = create_app(make_settings(database_url, tmp_path, **overrides), telephony=telephony)
+        app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        wipe(app)
+        app.extensions["hotline.db"].engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The app on the shared test database."""
+    return make_app()
 
 
 @pytest.fixture

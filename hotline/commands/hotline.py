@@ -1,0 +1,117 @@
+"""`flask hotline`: demo data, the first-run welcome, and the carrier simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hotline.db import utcnow
+from hotline.extensions import db_session, settings
+from hotline.voice.twiml import HOOK_PATHS
+
+group = click.Group("hotline", help="Demo data and the carrier simulator.")
+
+
+@group.command("seed-demo")
+def seed_demo() -> None:
+    """Seed demo data into an empty database (does nothing otherwise)."""
+    from hotline import demo
+
+    session = db_session()
+    if not demo.is_empty(session):
+        click.echo("database already has data; demo seed skipped")
+        return
+    login = demo.seed(session, utcnow())
+    session.commit()
+    click.echo("Seeded demo communities, categories and volunteers on duty now.")
+    click.secho(
+        f"Dashboard login: {login.username} / {login.password}  (shown only once: note it)",
+        fg="yellow",
+        bold=True,
+    )
+
+
+@group.command("welcome")
+def welcome() -> None:
+    """Print what to do next after `make run`."""
+    base = settings().public_base_url
+    click.echo(
+        f"""
+Hotline is starting on the embedded defaults (SQLite + SQLite broker under var/).
+
+  Dashboard:  {base}/   (login `supervisor`, password printed when the demo was seeded;
+              reset it with: flask --app app users set-password supervisor)
+
+  Carrier webhooks to paste into your Twilio number (POST):
+    A call comes in:        {base}{HOOK_PATHS["incoming"]}
+    Call status changes:    {base}{HOOK_PATHS["status"]}
+
+  Try a call from a second terminal (the carrier is simulated, signed like Twilio):
+    make simulate
+  which runs:
+    {SIMULATE_EXAMPLE}
+
+Ctrl-C stops the web server, the worker and beat.
+"""
+    )
+
+
+SIMULATE_EXAMPLE = (
+    "set -a; . var/dev.env; set +a; .venv/bin/flask --app app hotline simulate-call "
+    "--from +8613800000001 --press 0 --volunteer no-answer "
+    "--voicemail ../shared/speech/zh/paddlespeech_zh.wav --url http://127.0.0.1:5000"
+)
+
+
+@group.command("simulate-call")
+@click.option("--from", "from_number", default="+8613800000001", show_default=True)
+@click.option("--to", "to_number", default="+8657100000000", show_default=True)
+@click.option(
+    "--press",
+    "presses",
+    multiple=True,
+    help="Keys for successive menus; '-' is silence. Repeat or comma-separate: --press 1,1",
+)
+@click.option(
+    "--volunteer",
+    "volunteers",
+    multiple=True,
+    type=click.Choice(["answer", "no-answer", "busy", "voicemail"]),
+    help="What each rung volunteer does, in order; the last one repeats.",
+)
+@click.option(
+    "--voicemail",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="WAV file to leave as the voicemail; without it the recording is empty.",
+)
+@click.option("--hang-up-in-menu", is_flag=True, help="Hang up when the keys run out.")
+@click.option("--url", help="Base URL of a running hotline; default: in-process.")
+def simulate_call(
+    from_number: str,
+    to_number: str,
+    presses: tuple[str, ...],
+    volunteers: tuple[str, ...],
+    voicemail: Path | None,
+    hang_up_in_menu: bool,
+    url: str | None,
+) -> None:
+    """Play the carrier: ring the line, walk the menu, and print the conversation and ticket."""
+    from flask import current_app
+
+    from hotline.simulator import Caller, Simulator
+
+    keys = [k for chunk in presses for k in chunk.split(",") if k]
+    caller = Caller(
+        from_number=from_number,
+        to_number=to_number,
+        presses=[None if k == "-" else k for k in keys],
+        volunteers=list(volunteers) or ["answer"],
+        voicemail=voicemail,
+        hang_up_in_menu=hang_up_in_menu,
+    )
+    simulator = Simulator.for_app(current_app, base_url=url, echo=click.echo)
+    result = simulator.run(caller)
+    click.echo(f"Call {result.call_sid} ended.")
+    number = result.ticket_number(db_session())
+    click.secho(f"Ticket: {number or 'none found'}", bold=True)

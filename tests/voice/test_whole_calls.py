@@ -1,0 +1,170 @@
+"""Whole calls driven through signed webhooks by the carrier simulator; rows and tickets checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.models import (
+    Call,
+    CallEvent,
+    CallOutcome,
+    Priority,
+    Recording,
+    RecordingStatus,
+    Ticket,
+    TicketSource,
+    Volunteer,
+)
+from hotline.simulator import Caller, Conversation, Simulator
+
+SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "speech"
+VOICEMAIL = SPEECH / "zh" / "paddlespeech_zh.wav"
+
+
+def only_call(session: Session) -> tuple[Call, Ticket]:
+    session.expire_all()
+    call = session.scalars(select(Call)).one()
+    ticket = session.scalars(select(Ticket)).one()
+    assert ticket.call_id == call.id
+    return call, ticket
+
+
+def heard(conversation: Conversation, text: str) -> bool:
+    return any(text in line for line in conversation.lines)
+
+
+def test_answered_call(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    first, _ = on_duty(2)
+    talk = simulator.run(Caller(presses=["1", "1"], volunteers=["answer"]))
+
+    call, ticket = only_call(session)
+    assert call.outcome is CallOutcome.ANSWERED
+    assert call.answered_by_id == first.id
+    assert call.category_code == "water_electric"
+    assert [step["input"] for step in call.path][1:] == ["1", "1"]
+    assert [link["number"] for link in call.chain] == ["+8613800000100", "+8613800000101"]
+    assert ticket.source is TicketSource.ANSWERED
+    assert ticket.category is not None and ticket.category.code == "water_electric"
+    assert talk.connected and talk.dialled == ["+8613800000100"]
+    assert heard(talk, "二 零")  # the ticket number, digit by digit, before forwarding
+
+
+def test_no_answer_hunts_to_the_next_volunteer_then_voicemail(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    on_duty(2)
+    talk = simulator.run(
+        Caller(presses=["0"], volunteers=["no-answer", "voicemail"], voicemail=VOICEMAIL)
+    )
+
+    call, ticket = only_call(session)
+    assert talk.dialled == ["+8613800000100", "+8613800000101"]
+    assert not talk.connected
+    assert call.outcome is CallOutcome.VOICEMAIL
+    assert call.accepted_index is None
+    recording = session.scalars(select(Recording)).one()
+    assert recording.status is RecordingStatus.AWAITING_DOWNLOAD
+    assert recording.duration_s == 5
+    assert ticket.source is TicketSource.VOICEMAIL
+    assert ticket.recording_id == recording.id
+
+
+def test_busy_volunteer_is_skipped(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    _, second = on_duty(2)
+    talk = simulator.run(Caller(presses=["0"], volunteers=["busy", "answer"]))
+
+    call, ticket = only_call(session)
+    assert talk.dialled == ["+8613800000100", "+8613800000101"]
+    assert call.outcome is CallOutcome.ANSWERED
+    assert call.answered_by_id == second.id
+    assert ticket.source is TicketSource.ANSWERED
+
+
+def test_three_invalid_digits_lead_to_voicemail(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    on_duty(1)
+    talk = simulator.run(Caller(presses=["7", "8", "6"], voicemail=VOICEMAIL))
+
+    call, ticket = only_call(session)
+    assert talk.dialled == []
+    assert call.outcome is CallOutcome.VOICEMAIL
+    assert ticket.source is TicketSource.VOICEMAIL
+    assert [step["input"] for step in call.path][1:] == ["7", "8", "6"]
+
+
+def test_silence_replays_the_menu_then_voicemail(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    on_duty(1)
+    talk = simulator.run(Caller(presses=[], voicemail=None))
+
+    call, ticket = only_call(session)
+    assert sum("(silence)" in line for line in talk.lines) == 3
+    assert call.outcome is CallOutcome.VOICEMAIL
+    assert ticket.source is TicketSource.VOICEMAIL_EMPTY
+
+
+def test_hang_up_in_the_menu_opens_a_call_back_ticket(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    on_duty(1)
+    simulator.run(Caller(presses=["3"], hang_up_in_menu=True))
+
+    call, ticket = only_call(session)
+    assert call.outcome is CallOutcome.ABANDONED
+    assert call.ended_at is not None
+    assert ticket.source is TicketSource.ABANDONED
+    assert ticket.priority is Priority.URGENT  # 3 is the lock-out category
+    assert ticket.caller_number == "+8613800000001"
+
+
+def test_empty_recording_still_yields_a_ticket(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    on_duty(1)
+    simulator.run(Caller(presses=["4", "2"], voicemail=None))
+
+    call, ticket = only_call(session)
+    assert call.outcome is CallOutcome.VOICEMAIL
+    assert ticket.source is TicketSource.VOICEMAIL_EMPTY
+    assert ticket.recording_id is None
+    assert session.scalars(select(Recording.carrier_status)).all() == ["absent"]
+
+
+def test_nobody_on_duty_goes_straight_to_voicemail(
+    session: Session, simulator: Simulator, categories: None
+) -> None:
+    talk = simulator.run(Caller(presses=["0"], voicemail=VOICEMAIL))
+
+    call, ticket = only_call(session)
+    assert talk.dialled == []
+    assert call.chain == []
+    assert call.outcome is CallOutcome.VOICEMAIL
+    assert ticket.source is TicketSource.VOICEMAIL
+
+
+def test_every_webhook_is_logged_once_per_delivery(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    on_duty(1)
+    simulator.run(Caller(presses=["0"], volunteers=["answer"]))
+    kinds = session.execute(
+        select(CallEvent.kind, func.count()).group_by(CallEvent.kind).order_by(CallEvent.kind)
+    ).all()
+    assert dict(kinds) == {
+        "dial": 1,
+        "gather": 1,
+        "incoming": 1,
+        "screen": 1,
+        "screen_result": 1,
+        "status": 1,
+    }
