@@ -7,7 +7,7 @@ DEV_ENV := var/dev.env
 # Runs a command with the developer environment (secrets generated once into var/dev.env).
 WITH_ENV := set -a && . ./$(DEV_ENV) && set +a &&
 
-.PHONY: run test lint check migrate seed bench clean
+.PHONY: run simulate test lint check migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ seed: migrate
 run: seed
 	@$(WITH_ENV) $(BIN)/flask --app app hotline welcome
 	$(WITH_ENV) $(BIN)/honcho start -f Procfile
+
+# Plays the carrier against `make run` from a second terminal: press 0, nobody answers, voicemail.
+simulate: $(VENV)/.installed $(DEV_ENV)
+	$(WITH_ENV) $(BIN)/flask --app app hotline simulate-call --from +8613800000001 --press 0 \
+		--volunteer no-answer --voicemail ../shared/speech/zh/paddlespeech_zh.wav \
+		--url http://127.0.0.1:5000
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

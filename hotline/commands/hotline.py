@@ -49,19 +49,14 @@ Hotline is starting on the embedded defaults (SQLite + SQLite broker under var/)
 
   Try a call from a second terminal (the carrier is simulated, signed like Twilio):
     make simulate
-  which runs:
-    {SIMULATE_EXAMPLE}
+  or, with your own choices (see --help):
+    set -a; . var/dev.env; set +a
+    .venv/bin/flask --app app hotline simulate-call --press 1,2 --voicemail FILE.wav \\
+        --url http://127.0.0.1:5000
 
 Ctrl-C stops the web server, the worker and beat.
 """
     )
-
-
-SIMULATE_EXAMPLE = (
-    "set -a; . var/dev.env; set +a; .venv/bin/flask --app app hotline simulate-call "
-    "--from +8613800000001 --press 0 --volunteer no-answer "
-    "--voicemail ../shared/speech/zh/paddlespeech_zh.wav --url http://127.0.0.1:5000"
-)
 
 
 @group.command("simulate-call")
