@@ -1,4 +1,4 @@
-"""Domain modules never import the web, the queue or the carrier SDK (callers → domain → adapters)."""
+"""Domain modules import no web, queue or carrier SDK (callers → domain → adapters)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""When we break, the caller hears an apology and goes to voicemail; the carrier never sees a 500."""
+"""When we break, the caller hears an apology and goes to voicemail; never a 500."""
 
 from __future__ import annotations
 
