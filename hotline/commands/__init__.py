@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from hotline.commands import db, hotline, ivr
+    from hotline.commands import db, hotline, ivr, users
 
-    for group in (db.group, hotline.group, ivr.group):
+    for group in (db.group, hotline.group, ivr.group, users.group):
         app.cli.add_command(group)

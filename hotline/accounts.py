@@ -1,0 +1,115 @@
+"""Dashboard accounts: creating users, checking passwords, changing them."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hotline.models import Role, User, Volunteer
+
+# Shorter passwords fall to offline guessing too quickly if a database backup leaks.
+MIN_PASSWORD_LENGTH = 10
+LOCALES = ("zh", "en")
+
+
+class AccountError(ValueError):
+    """A user cannot be created or changed as asked; the message says why."""
+
+
+def normalize_username(username: str) -> str:
+    """Usernames are compared trimmed and case-insensitively."""
+    return username.strip().lower()
+
+
+def _hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    return generate_password_hash(password, method="scrypt")
+
+
+@cache
+def _decoy_hash() -> str:
+    # Checked against when the username is unknown, so a miss costs as long as a wrong password
+    # and response times do not reveal which usernames exist.
+    return generate_password_hash("decoy password, never valid", method="scrypt")
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The user with this username, whatever its case."""
+    return session.scalars(
+        select(User).where(User.username == normalize_username(username))
+    ).one_or_none()
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    display_name: str = "",
+    locale: str | None = None,
+    volunteer_id: int | None = None,
+) -> User:
+    """Add a user with a hashed password; a volunteer login may be linked to its Volunteer."""
+    name = normalize_username(username)
+    if not name:
+        raise AccountError("username must not be empty")
+    if find_user(session, name) is not None:
+        raise AccountError(f"user {name!r} already exists")
+    if locale is not None and locale not in LOCALES:
+        raise AccountError(f"locale must be one of {', '.join(LOCALES)}")
+    if volunteer_id is not None and session.get(Volunteer, volunteer_id) is None:
+        raise AccountError(f"no volunteer with id {volunteer_id}")
+    user = User(
+        username=name,
+        password_hash=_hash(password),
+        role=role,
+        display_name=display_name.strip(),
+        locale=locale,
+        volunteer_id=volunteer_id,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    """Replace a user's password."""
+    user = find_user(session, username)
+    if user is None:
+        raise AccountError(f"no user {normalize_username(username)!r}")
+    user.password_hash = _hash(password)
+    session.flush()
+    return user
+
+
+def set_locale(session: Session, user_id: int, locale: str) -> None:
+    """Remember the dashboard language a user chose."""
+    if locale not in LOCALES:
+        raise AccountError(f"locale must be one of {', '.join(LOCALES)}")
+    user = session.get(User, user_id)
+    if user is not None:
+        user.locale = locale
+        session.flush()
+
+
+def active_user(session: Session, user_id: int) -> User | None:
+    """The user with this id if still active, so a deactivated user's open sessions end."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password; None for anything else."""
+    user = find_user(session, username)
+    if user is None:
+        check_password_hash(_decoy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user

@@ -1,0 +1,101 @@
+"""Translated names of stored values (statuses, outcomes, event kinds) for templates."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from hotline.models import (
+    CallOutcome,
+    Category,
+    Priority,
+    RecordingStatus,
+    Role,
+    TicketSource,
+    TicketStatus,
+)
+from hotline.telephony import mask_number
+
+# Keyed by enum class first: members of different enums share values ("answered").
+ENUM_LABELS: Mapping[type[enum.Enum], Mapping[enum.Enum, object]] = {
+    CallOutcome: {
+        CallOutcome.IN_PROGRESS: _l("In progress"),
+        CallOutcome.ANSWERED: _l("Answered"),
+        CallOutcome.VOICEMAIL: _l("Voicemail"),
+        CallOutcome.ABANDONED: _l("Abandoned"),
+        CallOutcome.FAILED: _l("Failed"),
+    },
+    TicketStatus: {
+        TicketStatus.OPEN: _l("Open"),
+        TicketStatus.ASSIGNED: _l("Assigned"),
+        TicketStatus.IN_PROGRESS: _l("Being handled"),
+        TicketStatus.RESOLVED: _l("Resolved"),
+        TicketStatus.CLOSED: _l("Closed"),
+    },
+    TicketSource: {
+        TicketSource.ANSWERED: _l("Answered by a volunteer"),
+        TicketSource.VOICEMAIL: _l("Voicemail"),
+        TicketSource.VOICEMAIL_EMPTY: _l("Empty voicemail, call back"),
+        TicketSource.ABANDONED: _l("Hung up in the menu, call back"),
+        TicketSource.FAILED: _l("Call failed, call back"),
+    },
+    Priority: {
+        Priority.NORMAL: _l("Normal"),
+        Priority.URGENT: _l("Urgent"),
+    },
+    RecordingStatus: {
+        RecordingStatus.AWAITING_DOWNLOAD: _l("Awaiting download"),
+        RecordingStatus.DOWNLOADED: _l("Downloaded"),
+        RecordingStatus.TRANSCRIBING: _l("Transcribing"),
+        RecordingStatus.TRANSCRIBED: _l("Transcribed"),
+        RecordingStatus.FAILED: _l("Failed"),
+        RecordingStatus.AWAITING_MODEL: _l("Awaiting speech model"),
+    },
+    Role: {
+        Role.ADMIN: _l("Administrator"),
+        Role.SUPERVISOR: _l("Supervisor"),
+        Role.VOLUNTEER: _l("Volunteer"),
+    },
+}
+
+# CallEvent.kind as hotline.calls logs it, one per carrier webhook.
+EVENT_LABELS: Mapping[str, object] = {
+    "incoming": _l("Call came in"),
+    "gather": _l("Menu answer"),
+    "dial": _l("Volunteer's phone stopped ringing"),
+    "screen": _l("Volunteer picked up"),
+    "screen_result": _l("Volunteer's answer to the screening"),
+    "recording": _l("Voicemail recorded"),
+    "recording_status": _l("Recording status"),
+    "status": _l("Call status"),
+}
+
+
+def label(value: enum.Enum | None) -> str:
+    """The translated name of a stored enum value; "—" for none."""
+    if value is None:
+        return "—"
+    return str(ENUM_LABELS[type(value)][value])
+
+
+def event_label(kind: str) -> str:
+    """The translated name of a webhook kind, or the kind itself for one added later."""
+    return str(EVENT_LABELS.get(kind, kind))
+
+
+def category_name(category: Category | None) -> str:
+    """A category's name in the page's language; "—" for none."""
+    if category is None:
+        return "—"
+    locale = get_locale()
+    return category.name_en if locale is not None and locale.language == "en" else category.name_zh
+
+
+def phone(number: str, full: bool) -> str:
+    """A phone number, masked unless the viewer may see it whole; "—" when unknown."""
+    if not number:
+        return "—"
+    return number if full else mask_number(number)

@@ -1,0 +1,178 @@
+"""Dashboard accounts: hashing, authentication, and the `flask users` commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from hotline import accounts
+from hotline.models import Role, User
+from tests import factories
+
+PASSWORD = "long enough password"
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session of the test database with the factories bound to it."""
+    with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
+        yield session
+
+
+def test_create_user_stores_a_salted_hash_never_the_password(db: Session) -> None:
+    first = accounts.create_user(db, "  Zhang.Wei ", PASSWORD, Role.SUPERVISOR)
+    second = accounts.create_user(db, "li.na", PASSWORD, Role.SUPERVISOR)
+
+    assert first.username == "zhang.wei"
+    assert PASSWORD not in first.password_hash
+    assert first.password_hash.startswith("scrypt:")
+    assert first.password_hash != second.password_hash
+    assert check_password_hash(first.password_hash, PASSWORD)
+
+
+def test_authenticate_accepts_the_right_password_only(db: Session) -> None:
+    user = accounts.create_user(db, "zhang", PASSWORD, Role.ADMIN)
+
+    assert accounts.authenticate(db, "ZHANG", PASSWORD) is user
+    assert accounts.authenticate(db, "zhang", PASSWORD + "x") is None
+    assert accounts.authenticate(db, "nobody", PASSWORD) is None
+
+
+def test_inactive_user_cannot_authenticate(db: Session) -> None:
+    user = accounts.create_user(db, "zhang", PASSWORD, Role.SUPERVISOR)
+    user.active = False
+
+    assert accounts.authenticate(db, "zhang", PASSWORD) is None
+    assert accounts.active_user(db, user.id) is None
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "kwargs", "message"),
+    [
+        ("", PASSWORD, {}, "username must not be empty"),
+        ("taken", PASSWORD, {}, "already exists"),
+        ("new", "short", {}, "at least 10 characters"),
+        ("new", PASSWORD, {"locale": "fr"}, "locale must be one of zh, en"),
+        ("new", PASSWORD, {"volunteer_id": 999999}, "no volunteer with id 999999"),
+    ],
+)
+def test_create_user_refuses_bad_input(
+    db: Session, username: str, password: str, kwargs: dict[str, object], message: str
+) -> None:
+    factories.UserFactory(username="taken")
+
+    with pytest.raises(accounts.AccountError, match=message):
+        accounts.create_user(db, username, password, Role.VOLUNTEER, **kwargs)  # type: ignore[arg-type]
+
+
+def test_set_password_replaces_the_old_one(db: Session) -> None:
+    accounts.create_user(db, "zhang", PASSWORD, Role.SUPERVISOR)
+
+    accounts.set_password(db, "zhang", "another long password")
+
+    assert accounts.authenticate(db, "zhang", PASSWORD) is None
+    assert accounts.authenticate(db, "zhang", "another long password") is not None
+
+
+def _user(db: Session, username: str) -> User | None:
+    db.rollback()  # a new transaction sees what the command committed
+    return db.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def test_users_create_prompts_twice_and_stores_a_hash(app: Flask, db: Session) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--role", "supervisor", "--display-name", "王主管", "wang"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "created supervisor wang" in result.output
+    user = _user(db, "wang")
+    assert user is not None
+    assert user.role is Role.SUPERVISOR
+    assert user.display_name == "王主管"
+    assert user.active
+    assert PASSWORD not in user.password_hash
+    assert check_password_hash(user.password_hash, PASSWORD)
+
+
+def test_users_create_refuses_mismatched_confirmation(app: Flask, db: Session) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--role", "admin", "wang"],
+        input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
+    )
+
+    assert "do not match" in result.output
+    assert result.exit_code == 0
+    user = _user(db, "wang")
+    assert user is not None
+    assert check_password_hash(user.password_hash, PASSWORD)
+
+
+def test_users_create_reads_password_stdin_and_links_a_volunteer(app: Flask, db: Session) -> None:
+    volunteer = factories.VolunteerFactory()
+    db.commit()
+
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "volunteer",
+            "--volunteer-id",
+            str(volunteer.id),
+            "--locale",
+            "en",
+            "--password-stdin",
+            "li",
+        ],
+        input=f"{PASSWORD}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    user = _user(db, "li")
+    assert user is not None
+    assert (user.role, user.volunteer_id, user.locale) == (Role.VOLUNTEER, volunteer.id, "en")
+    assert check_password_hash(user.password_hash, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--role", "supervisor", "taken"], PASSWORD, "user 'taken' already exists"),
+        (["--role", "supervisor", "new"], "short", "at least 10 characters"),
+        (["--role", "janitor", "new"], PASSWORD, "'janitor' is not one of"),
+    ],
+)
+def test_users_create_fails_with_a_message(
+    app: Flask, db: Session, args: list[str], stdin: str, message: str
+) -> None:
+    factories.UserFactory(username="taken")
+    db.commit()
+
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--password-stdin", *args], input=f"{stdin}\n"
+    )
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert _user(db, "new") is None
+
+
+def test_users_set_password(app: Flask, db: Session) -> None:
+    factories.UserFactory(username="zhang")
+    db.commit()
+
+    result = app.test_cli_runner().invoke(
+        args=["users", "set-password", "--password-stdin", "zhang"], input="brand new password\n"
+    )
+
+    assert result.exit_code == 0, result.output
+    db.rollback()
+    assert accounts.authenticate(db, "zhang", "brand new password") is not None
+    assert accounts.authenticate(db, "zhang", factories.PASSWORD) is None
