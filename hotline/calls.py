@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +23,7 @@ from hotline.ivr import engine
 from hotline.ivr.engine import Ask, Connect, End, IvrState, Outcome, SpokenPrompt, TakeMessage
 from hotline.ivr.model import Flow
 from hotline.models import Call, CallEvent, CallOutcome, Category, Recording, Ticket
+from hotline.settings import Settings
 from hotline.telephony import mask_number
 from hotline.verbs import (
     Dial,
@@ -61,6 +62,19 @@ class LinePolicy:
     timezone: str
     sla_hours: int
     supervisor_number: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LinePolicy:
+        """The policy configured for this installation."""
+        return cls(
+            ring_timeout_s=settings.ring_timeout_s,
+            total_ring_limit_s=settings.total_ring_limit_s,
+            voicemail_max_length_s=settings.voicemail_max_length_s,
+            tts_voice=settings.tts_voice,
+            timezone=settings.timezone,
+            sla_hours=settings.ticket_sla_hours,
+            supervisor_number=settings.supervisor_fallback_number,
+        )
 
 
 @dataclass(frozen=True)
@@ -591,3 +605,17 @@ def error_reply(flow: Flow | None, policy: LinePolicy) -> Reply:
         *apology,
         Record(Hook("recording"), Hook("recording_status"), policy.voicemail_max_length_s),
     )
+
+
+def settle_stale(session: Session, policy: LinePolicy, now: datetime, older_than: timedelta) -> int:
+    """End calls the carrier never reported final (a lost status callback), so each gets its
+    ticket; returns how many were settled."""
+    stale = session.scalars(
+        select(Call).where(Call.ended_at.is_(None), Call.started_at < now - older_than)
+    ).all()
+    for call in stale:
+        logger.warning("call %s: no final status after %s; settling it", call.call_sid, older_than)
+        call.ended_at = now
+        call.error_reason = "no final status from the carrier"
+        settle(session, policy, call, now)
+    return len(stale)

@@ -26,20 +26,6 @@ bp = Blueprint("voice", __name__)
 Handler = Callable[[Session, Flow, calls.LinePolicy, Mapping[str, str], datetime], Reply]
 
 
-def line_policy() -> calls.LinePolicy:
-    """The line's knobs from settings."""
-    config = settings()
-    return calls.LinePolicy(
-        ring_timeout_s=config.ring_timeout_s,
-        total_ring_limit_s=config.total_ring_limit_s,
-        voicemail_max_length_s=config.voicemail_max_length_s,
-        tts_voice=config.tts_voice,
-        timezone=config.timezone,
-        sla_hours=config.ticket_sla_hours,
-        supervisor_number=config.supervisor_fallback_number,
-    )
-
-
 def _twiml(reply: Reply) -> Response:
     return Response(render(reply, settings().public_base_url), mimetype="application/xml")
 
@@ -56,7 +42,7 @@ def _answer(handler: Handler) -> Response:
     voicemail, never a 500 to the carrier."""
     session = db_session()
     flow: Flow | None = None
-    policy = line_policy()
+    policy = calls.LinePolicy.from_settings(settings())
     form = request.form.to_dict()
     try:
         flow = load_flow(settings().ivr_flow_path)

@@ -1,0 +1,28 @@
+"""Call sweeps from beat."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+
+from hotline import calls
+from hotline.db import utcnow
+from hotline.extensions import database, settings
+
+logger = logging.getLogger(__name__)
+
+# Far longer than any real call (voicemail is capped at minutes): its status callback was lost.
+STALE_AFTER = timedelta(hours=6)
+
+
+@shared_task(acks_late=True)
+def settle_stale_calls() -> None:
+    """Give every call whose final status never came its ticket (nothing is lost)."""
+    with database().sessions.begin() as session:
+        settled = calls.settle_stale(
+            session, calls.LinePolicy.from_settings(settings()), utcnow(), STALE_AFTER
+        )
+    if settled:
+        logger.info("settled %d stale calls", settled)
