@@ -4,4 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # A call whose final status callback was lost still gets its ticket.
+    "calls-settle-stale": {"task": "hotline.tasks.calls.settle_stale_calls", "schedule": 600.0},
+    # Reminders and handoffs are due at minute precision; each run holds a lease.
+    "rota-send-due-reminders": {"task": "hotline.tasks.rota.send_due_reminders", "schedule": 60.0},
+    # Gaps are looked for 72 hours ahead, so every 10 minutes is prompt enough.
+    "rota-check-coverage": {"task": "hotline.tasks.rota.check_coverage", "schedule": 600.0},
+}

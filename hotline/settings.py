@@ -82,6 +82,15 @@ def parse_required(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def parse_numbers(name: str, raw: str) -> tuple[str, ...]:
+    """Parse comma-separated phone numbers in international format (+8613800000000)."""
+    numbers = tuple(n.strip() for n in raw.split(",") if n.strip())
+    for number in numbers:
+        if not (number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16):
+            raise SettingsError(f"{name}: {number!r} is not a number like +8613800000000")
+    return numbers
+
+
 def setting(
     env: str, parser: Callable[[str, str], Any], doc: str, *, default: Any = MISSING
 ) -> Any:
@@ -212,6 +221,24 @@ class Settings:
         parse_bool,
         "A supervisor must approve shift swaps.",
         default=True,
+    )
+    rota_reminder_lead_minutes: int = setting(
+        "HOTLINE_ROTA_REMINDER_LEAD",
+        parse_int,
+        "Minutes before a shift its volunteer is reminded by SMS; 0 = no reminders.",
+        default=120,
+    )
+    rota_alert_horizon_hours: int = setting(
+        "HOTLINE_ROTA_ALERT_HORIZON",
+        parse_int,
+        "Supervisors are alerted of a rota gap (nobody on layer 1) starting within these hours.",
+        default=72,
+    )
+    rota_alert_numbers: tuple[str, ...] = setting(
+        "HOTLINE_ROTA_ALERT_NUMBERS",
+        parse_numbers,
+        "Comma-separated numbers also texted rota gap alerts (besides supervisors' mobiles).",
+        default=(),
     )
     log_level: str = setting(
         "HOTLINE_LOG_LEVEL", parse_required, "Python logging level.", default="INFO"

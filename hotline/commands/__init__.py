@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from hotline.commands import db, hotline, ivr, users
+    from hotline.commands import db, hotline, ivr, rota, users
 
-    for group in (db.group, hotline.group, ivr.group, users.group):
+    for group in (db.group, hotline.group, ivr.group, rota.group, users.group):
         app.cli.add_command(group)
