@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar, TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import tickets
@@ -76,7 +76,10 @@ class Scope:
         """Restrict a statement over Call (or joined to it) to the visible calls."""
         if self.everything:
             return stmt
-        # A volunteer login not linked to a volunteer sees nothing (NULL never equals NULL).
+        if self.volunteer_id is None:
+            # A volunteer login not linked to a volunteer sees nothing; `== None` would
+            # become IS NULL and show every unanswered call.
+            return stmt.where(false())
         return stmt.where(Call.answered_by_id == self.volunteer_id)
 
 

@@ -7,8 +7,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -37,7 +46,7 @@ class LoginForm(Form):
 class LanguageForm(Form):
     """The language switch in the page header."""
 
-    lang = SelectField(choices=[(code, code) for code in LOCALES], validators=[InputRequired()])
+    lang = StringField(validators=[InputRequired(), AnyOf(LOCALES)])
     next = HiddenField()
 
 
@@ -75,10 +84,13 @@ class TicketFilterForm(QueryForm):
         communities: list[tuple[str, str]],
     ) -> None:
         """Offer these (value, label) choices, each after an "any" choice with an empty value."""
-        anything = ("", str(_l("Any")))
-        self.status.choices = [anything, *statuses]
-        self.category.choices = [anything, *categories]
-        self.community.choices = [anything, *communities]
+        anything = SelectChoice("", str(_l("Any")))
+        for field, choices in (
+            (self.status, statuses),
+            (self.category, categories),
+            (self.community, communities),
+        ):
+            field.choices = [anything, *(SelectChoice(value, label) for value, label in choices)]
 
     def validate_date_to(self, field: Any) -> None:
         """The range must not end before it starts."""
