@@ -1,0 +1,189 @@
+"""IVR flows as frozen dataclasses: what ivr_flows/*.yaml files load into."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+# The system messages the calls domain speaks, each with the placeholders it fills in.
+# Every flow must define all of them, in every language, using exactly these placeholders.
+SYSTEM_MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "ticket_number": frozenset({"digits"}),
+        "connecting": frozenset(),
+        "voicemail_intro": frozenset(),
+        "nobody_available": frozenset(),
+        "screening": frozenset({"community", "category"}),
+        "screening_declined": frozenset(),
+        "error_apology": frozenset(),
+        "goodbye": frozenset(),
+        "voicemail_saved": frozenset(),
+    }
+)
+
+# Keys a caller can press for a menu option. "#" is left out: Twilio's <Gather> ends input on it.
+OPTION_KEYS = frozenset("0123456789*")
+
+
+class FlowError(Exception):
+    """A flow is unusable; `problems` holds one human-readable line per problem."""
+
+    def __init__(self, problems: str | Iterable[str]) -> None:
+        self.problems: tuple[str, ...] = (
+            (problems,) if isinstance(problems, str) else tuple(problems)
+        )
+        super().__init__("\n".join(self.problems))
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The `{name}` placeholders in a message text; FlowError on stray braces or odd fields."""
+    try:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(text)
+            if name is not None
+        ]
+    except ValueError as exc:
+        raise FlowError("stray '{' or '}': write {{ or }} for a literal brace") from exc
+    for name, spec, conversion in fields:
+        # Only plain names: "{digits.__class__}" or "{0:>9}" have no business in a prompt.
+        if not name.isidentifier() or spec or conversion:
+            raise FlowError(f"placeholder {{{name}}} must be a plain name like {{digits}}")
+    return frozenset(name for name, _, _ in fields)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Something said to the caller: text per language, optionally an audio URL per language."""
+
+    text: Mapping[str, str]
+    audio: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Flows are cached and shared between requests: make them read-only.
+        object.__setattr__(self, "text", MappingProxyType(dict(self.text)))
+        object.__setattr__(self, "audio", MappingProxyType(dict(self.audio)))
+
+    def for_language(self, language: str) -> tuple[str, str | None]:
+        """The (text, audio URL or None) for `language`, else for the first language given."""
+        if language not in self.text and self.text:
+            language = next(iter(self.text))
+        return self.text.get(language, ""), self.audio.get(language)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of a menu: go to a node (optionally setting the call's category), or repeat."""
+
+    goto: str | None = None
+    category: str | None = None
+    action: Literal["repeat"] | None = None
+
+
+@dataclass(frozen=True)
+class Menu:
+    """Ask the caller to press a key; wrong keys and silence count towards `max_attempts`."""
+
+    id: str
+    prompt: Prompt
+    options: Mapping[str, Option]
+    timeout_s: int | None = None
+    max_attempts: int = 3
+    on_invalid: Prompt | None = None
+    on_no_input: Prompt | None = None
+    on_exhausted: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+
+@dataclass(frozen=True)
+class Say:
+    """Say a prompt, then continue at `next` without waiting for the caller."""
+
+    id: str
+    prompt: Prompt
+    next: str
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    """Switch the call to `language` (optionally saying a prompt in it), then go to `next`."""
+
+    id: str
+    language: str
+    next: str
+    prompt: Prompt | None = None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Put the caller through to the volunteer on duty."""
+
+    id: str
+    prompt: Prompt | None = None
+
+
+@dataclass(frozen=True)
+class Voicemail:
+    """Let the caller leave a message."""
+
+    id: str
+    prompt: Prompt | None = None
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """End the call."""
+
+    id: str
+    prompt: Prompt | None = None
+
+
+Node = Menu | Say | SetLanguage | Transfer | Voicemail | Hangup
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the flow speaks: its code (zh) and the <Say language> value (zh-CN)."""
+
+    code: str
+    say_language: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A whole IVR flow: languages (the first is the default), nodes and system messages."""
+
+    id: str
+    version: int
+    languages: tuple[Language, ...]
+    start: str
+    nodes: Mapping[str, Node]
+    messages: Mapping[str, Prompt]
+
+    def __post_init__(self) -> None:
+        if not self.languages:
+            raise FlowError("languages: a flow needs at least one language")
+        object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
+        object.__setattr__(self, "messages", MappingProxyType(dict(self.messages)))
+
+    @property
+    def default_language(self) -> str:
+        """The code of the first configured language."""
+        return self.languages[0].code
+
+    def resolve_language(self, code: str | None) -> str:
+        """`code` if the flow speaks it, else the default language."""
+        for language in self.languages:
+            if language.code == code:
+                return language.code
+        return self.default_language
+
+    def say_language(self, code: str) -> str:
+        """The <Say language> for a language code; the default language's for an unknown code."""
+        code = self.resolve_language(code)
+        return next(lang.say_language for lang in self.languages if lang.code == code)

@@ -1,0 +1,219 @@
+"""The flow check: what a schema cannot say (targets exist, languages complete, no dead loops)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from hotline.ivr.loader import parse_flow, read_flow_yaml, schema_problems
+from hotline.ivr.model import (
+    OPTION_KEYS,
+    SYSTEM_MESSAGES,
+    Flow,
+    FlowError,
+    Hangup,
+    Menu,
+    Node,
+    Prompt,
+    Say,
+    SetLanguage,
+    Transfer,
+    Voicemail,
+    placeholders,
+)
+
+EXITS = (Transfer, Voicemail, Hangup)
+
+
+def check_file(path: Path | str) -> list[str]:
+    """Every problem in a flow file, one line each (empty if it is fine); never raises for it."""
+    path = Path(path)
+    try:
+        data, problems = read_flow_yaml(path)
+    except FlowError as exc:
+        return list(exc.problems)
+    schema = schema_problems(data)
+    if schema or not isinstance(data, Mapping):
+        return problems + schema  # the semantic check needs a flow that fits the schema
+    try:
+        flow = parse_flow(data)
+    except FlowError as exc:
+        return problems + list(exc.problems)
+    if flow.id != path.stem:
+        problems.append(f"id: '{flow.id}' does not match the file name {path.name}")
+    return problems + check_flow(flow)
+
+
+def check_flow(flow: Flow) -> list[str]:
+    """Every semantic problem in a loaded flow, one line each, starting with a node id or key."""
+    problems = list(_check_languages(flow))
+    if flow.start not in flow.nodes:
+        problems.append(f"start: '{flow.start}' is not a node")
+    for node_id, node in flow.nodes.items():
+        if node.id != node_id:
+            problems.append(f"{node_id}: the node's id says '{node.id}'")
+        problems += _check_node(flow, node)
+    problems += _check_unreachable(flow)
+    problems += _check_dead_loops(flow)
+    problems += _check_messages(flow)
+    return problems
+
+
+def edges(node: Node) -> list[tuple[str, str]]:
+    """The (how, target node id) pairs leading out of a node, e.g. ("option '1'", "confirm")."""
+    if isinstance(node, Menu):
+        out = [(f"option '{key}'", opt.goto) for key, opt in node.options.items() if opt.goto]
+        if node.on_exhausted is not None:
+            out.append(("on_exhausted", node.on_exhausted))
+        return out
+    if isinstance(node, Say | SetLanguage):
+        return [("next", node.next)]
+    return []
+
+
+def _check_languages(flow: Flow) -> Iterator[str]:
+    seen: set[str] = set()
+    for language in flow.languages:
+        if language.code in seen:
+            yield f"languages: '{language.code}' is listed twice"
+        seen.add(language.code)
+
+
+def _check_node(flow: Flow, node: Node) -> Iterator[str]:
+    for how, target in edges(node):
+        if target not in flow.nodes:
+            yield f"{node.id}: {how} goes to '{target}', which is not a node"
+    yield from _check_prompt(flow, node.id, "prompt", node.prompt)
+    if isinstance(node, Menu):
+        yield from _check_menu(flow, node)
+    if isinstance(node, SetLanguage) and node.language not in _codes(flow):
+        yield f"{node.id}: language '{node.language}' is not one of the flow's languages"
+
+
+def _check_menu(flow: Flow, menu: Menu) -> Iterator[str]:
+    if not menu.options:
+        yield f"{menu.id}: the menu has no options"
+    for key, option in menu.options.items():
+        if key not in OPTION_KEYS:
+            yield f"{menu.id}: option '{key}' must be a single key 0-9 or *"
+        if (option.goto is None) == (option.action is None):
+            yield f"{menu.id}: option '{key}' needs either goto or action: repeat"
+    if menu.timeout_s is None or menu.timeout_s < 1:
+        yield f"{menu.id}: the menu needs timeout_s (seconds to wait for a key)"
+    if menu.max_attempts < 1:
+        yield f"{menu.id}: max_attempts must be at least 1"
+    if menu.on_invalid is None:
+        yield f"{menu.id}: the menu needs on_invalid (what to say after a wrong key)"
+    if menu.on_exhausted is None:
+        yield f"{menu.id}: the menu needs on_exhausted (where to go after repeated failures)"
+    yield from _check_prompt(flow, menu.id, "on_invalid", menu.on_invalid)
+    yield from _check_prompt(flow, menu.id, "on_no_input", menu.on_no_input)
+
+
+def _check_prompt(flow: Flow, where: str, what: str, prompt: Prompt | None) -> Iterator[str]:
+    if prompt is None:
+        return
+    codes = _codes(flow)
+    for code in codes:
+        if not prompt.text.get(code, "").strip():
+            yield f"{where}: {what} has no '{code}' text"
+    for kind, given in (("text", prompt.text), ("audio", prompt.audio)):
+        for code in given:
+            if code not in codes:
+                yield f"{where}: {what} has {kind} for '{code}', not one of the flow's languages"
+
+
+def _check_unreachable(flow: Flow) -> Iterator[str]:
+    if flow.start not in flow.nodes:
+        return  # reported once as a bad start, not once per node
+    reached = _reachable(flow, [flow.start], forward=True)
+    for node_id in flow.nodes:
+        if node_id not in reached:
+            yield f"{node_id}: unreachable: nothing leads here from the start node"
+
+
+def _check_dead_loops(flow: Flow) -> Iterator[str]:
+    """Cycles the caller can never leave for a person, a voicemail or a hang-up."""
+    exits = [node_id for node_id, node in flow.nodes.items() if isinstance(node, EXITS)]
+    can_exit = _reachable(flow, exits, forward=False)
+    trapped = [node_id for node_id in flow.nodes if node_id not in can_exit]
+    reported: set[str] = set()
+    for node_id in trapped:
+        if node_id in reported:
+            continue
+        ahead = _reachable(flow, [node_id], forward=True, within=trapped, include_start=False)
+        if node_id not in ahead:
+            continue  # leads into a loop (reported there) or to a missing node (reported above)
+        behind = _reachable(flow, [node_id], forward=False, within=trapped)
+        loop = [other for other in trapped if other in ahead and other in behind]
+        reported.update(loop)
+        yield (
+            f"{node_id}: loop with no exit through {', '.join(loop)}: "
+            "it never reaches a transfer, voicemail or hangup"
+        )
+
+
+def _reachable(
+    flow: Flow,
+    starts: Iterable[str],
+    forward: bool,
+    within: Iterable[str] | None = None,
+    include_start: bool = True,
+) -> set[str]:
+    """Node ids reachable from `starts` (following edges backwards unless `forward`)."""
+    allowed = set(flow.nodes if within is None else within)
+    links: dict[str, set[str]] = {node_id: set() for node_id in flow.nodes}
+    for node_id, node in flow.nodes.items():
+        for _, target in edges(node):
+            if target in links:
+                if forward:
+                    links[node_id].add(target)
+                else:
+                    links[target].add(node_id)
+    todo = [s for s in starts if s in allowed]
+    seen: set[str] = set(todo) if include_start else set()
+    while todo:
+        for nxt in links.get(todo.pop(), ()):
+            if nxt in allowed and nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _check_messages(flow: Flow) -> Iterator[str]:
+    for key in SYSTEM_MESSAGES:
+        if key not in flow.messages:
+            yield f"{key}: required message is missing (the calls domain says it)"
+    for key, prompt in flow.messages.items():
+        yield from _check_prompt(flow, key, "message", prompt)
+        yield from _check_placeholders(key, prompt, SYSTEM_MESSAGES.get(key))
+
+
+def _check_placeholders(key: str, prompt: Prompt, expected: frozenset[str] | None) -> Iterator[str]:
+    used: dict[str, frozenset[str]] = {}
+    for code, text in prompt.text.items():
+        try:
+            used[code] = placeholders(text)
+        except FlowError as exc:
+            yield f"{key}: {code} text: {exc}"
+    if len(set(used.values())) > 1:
+        each = "; ".join(f"{code} has {_braces(names) or 'none'}" for code, names in used.items())
+        yield f"{key}: placeholders differ between languages: {each}"
+    all_used = frozenset().union(*used.values())
+    if expected is not None:
+        allowed = _braces(expected) or "none"
+        for name in sorted(all_used - expected):
+            yield f"{key}: unknown placeholder {{{name}}} (this message can use: {allowed})"
+        for code, names in used.items():
+            for name in sorted(expected - names):
+                yield f"{key}: {code} text must include {{{name}}}"
+    if all_used and prompt.audio:
+        yield f"{key}: audio cannot say {_braces(all_used)}: remove the audio or the placeholder"
+
+
+def _braces(names: Iterable[str]) -> str:
+    return ", ".join(f"{{{name}}}" for name in sorted(names))
+
+
+def _codes(flow: Flow) -> list[str]:
+    return [language.code for language in flow.languages]
