@@ -571,14 +571,14 @@ def test_ticket_list_pages_keep_the_filter(
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"status": "bogus"}, "状态: 不是有效的选择。"),
-        ({"category": "abc"}, "类别: 不是有效的选择。"),
-        ({"category": "999999"}, "类别: 不是有效的选择。"),
-        ({"community": "-1"}, "社区: 不是有效的选择。"),
-        ({"date_from": "2026-13-45"}, "创建日期起: 不是有效的日期值。"),
+        ({"status": "bogus"}, "状态：不是有效的选择。"),
+        ({"category": "abc"}, "类别：不是有效的选择。"),
+        ({"category": "999999"}, "类别：不是有效的选择。"),
+        ({"community": "-1"}, "社区：不是有效的选择。"),
+        ({"date_from": "2026-13-45"}, "创建日期起：不是有效的日期值。"),
         ({"date_from": "2026-03-05", "date_to": "2026-03-01"}, "结束日期早于开始日期。"),
-        ({"page": "0"}, "页码: "),
-        ({"page": "x"}, "页码: "),
+        ({"page": "0"}, "页码："),
+        ({"page": "x"}, "页码："),
     ],
 )
 def test_bad_filter_values_show_an_error_instead_of_tickets(
@@ -608,7 +608,7 @@ def test_bad_page_on_the_call_list_is_an_error(
     response = client.get("/calls?page=-3")
 
     assert response.status_code == 200
-    assert "页码: " in text(response)
+    assert "页码：" in text(response)
 
 
 def test_ticket_filter_offers_category_names_in_the_page_language(
