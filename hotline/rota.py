@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -296,6 +296,7 @@ def sweep(
 
 def schedule(session: Session, start: datetime, end: datetime) -> Schedule:
     """The rota over [start, end): what on_duty would answer at every instant, in segments."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     rotations = (
         session.execute(
             select(Rotation).where(

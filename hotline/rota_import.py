@@ -126,17 +126,17 @@ def import_volunteers(
             continue
         values = {k: cells[i].strip() if i < len(cells) else "" for k, i in columns.items()}
         row = _check(line, values, report)
-        if row is None:
-            continue
         if row.mobile in seen:
             report.errors.append(
                 RowError(line, "mobile", f"same mobile as line {seen[row.mobile]}")
             )
-            continue
-        seen[row.mobile] = line
+        elif row.mobile:
+            seen[row.mobile] = line
+        # Rows with errors go on to the team and community checks, so all errors are listed.
         rows.append(row)
     places = _places(session, rows, create_missing, report)
     if report.errors:
+        report.errors.sort(key=lambda e: e.line)
         return report
 
     existing = {
@@ -168,9 +168,9 @@ def import_volunteers(
     return report
 
 
-def _check(line: int, cells: dict[str, str], report: ImportReport) -> _Row | None:
-    """The row's values, or None after adding its errors to the report."""
-    errors: list[RowError] = []
+def _check(line: int, cells: dict[str, str], report: ImportReport) -> _Row:
+    """The row's values; its errors go to the report (the row is then only used for checks)."""
+    errors = report.errors
     name = cells.get("name", "")
     if not name:
         errors.append(RowError(line, "name", "missing"))
@@ -186,21 +186,17 @@ def _check(line: int, cells: dict[str, str], report: ImportReport) -> _Row | Non
             errors.append(
                 RowError(line, column, f"expected 是/否 or yes/no, got {cells[column]!r}")
             )
-        else:
-            flags[column] = value
+        flags[column] = value is not False
     tags = [t.strip() for t in re.split(r"[,;，、]", cells.get("languages", "")) if t.strip()]
     bad = [t for t in tags if not LANGUAGE.fullmatch(t)]
     if bad:
         errors.append(RowError(line, "languages", f"not language tags: {', '.join(bad)}"))
     elif len(",".join(tags)) > 64:
         errors.append(RowError(line, "languages", "too many languages"))
-    if errors or mobile is None:
-        report.errors.extend(errors)
-        return None
     return _Row(
         line,
         name,
-        mobile,
+        mobile or "",
         flags["party_member"],
         ",".join(tags) or "zh",
         flags["active"],

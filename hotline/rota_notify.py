@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -137,7 +137,7 @@ def _local(t: datetime, tz: ZoneInfo) -> str:
 
 
 def _stamp(t: datetime) -> str:
-    return t.strftime("%Y%m%dT%H%M%SZ")
+    return t.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _open_tickets(session: Session, since: datetime, until: datetime) -> list[str]:
@@ -193,13 +193,13 @@ def send_due_reminders(
     # A run starting at the window's edge only looks like a start: it was clipped.
     starts = [r for r in runs if r.starts_at > floor]
     primaries = [r for r in runs if r.layer == 1]
-    mobiles = dict(
-        session.execute(
-            select(Volunteer.id, Volunteer.mobile).where(
-                Volunteer.id.in_({r.volunteer_id for r in starts})
-            )
-        ).tuples()
-    )
+    mobiles: dict[int, str] = {}
+    if starts:
+        ids = {r.volunteer_id for r in starts}
+        for volunteer_id, mobile in session.execute(
+            select(Volunteer.id, Volunteer.mobile).where(Volunteer.id.in_(ids))
+        ):
+            mobiles[volunteer_id] = mobile
     sent = 0
     for run in starts:
         label = layer_label(run.layer)

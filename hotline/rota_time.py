@@ -159,7 +159,14 @@ class Cadence:
         anchor = datetime.combine(begin.date(), handoff)
         # The latest handoff at or before the start, so the first member is on duty at once.
         anchor += ((begin - anchor) // length) * length
-        return cls(tz, anchor, length, starts_at, ends_at, restriction)
+        return cls(
+            tz,
+            anchor,
+            length,
+            starts_at.astimezone(UTC),
+            ends_at.astimezone(UTC) if ends_at else None,
+            restriction,
+        )
 
     def handoff(self, turn: int) -> datetime:
         """The instant turn number `turn` begins."""

@@ -7,12 +7,25 @@ from typing import Any
 
 import factory
 
-from hotline.models import Leave, Override, Rotation, RotationMember
+from hotline.models import Leave, Override, Rotation, RotationMember, Team
 from tests.factories import BaseFactory, VolunteerFactory
 
-__all__ = ["LeaveFactory", "OverrideFactory", "RotationFactory", "VolunteerFactory"]
+__all__ = [
+    "LeaveFactory",
+    "OverrideFactory",
+    "RotationFactory",
+    "TeamFactory",
+    "VolunteerFactory",
+]
 
 START = datetime.fromisoformat("2026-12-01T08:00:00+08:00")
+
+
+class TeamFactory(BaseFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"服务队{n}")
 
 
 class RotationFactory(BaseFactory):
