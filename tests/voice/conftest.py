@@ -10,8 +10,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from hotline import categories as categories_domain
+from hotline import rota
 from hotline.db import utcnow
-from hotline.models import Shift, Volunteer
+from hotline.models import Volunteer
 from hotline.simulator import Simulator
 
 
@@ -32,13 +33,12 @@ def on_duty(session: Session, categories: None) -> Callable[[int], list[Voluntee
         session.add_all(volunteers)
         session.flush()
         for layer, volunteer in enumerate(volunteers, start=1):
-            session.add(
-                Shift(
-                    volunteer_id=volunteer.id,
-                    starts_at=now - timedelta(hours=1),
-                    ends_at=now + timedelta(hours=1),
-                    layer=layer,
-                )
+            rota.add_override(
+                session,
+                volunteer_id=volunteer.id,
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(hours=1),
+                layer=layer,
             )
         session.commit()
         return volunteers
