@@ -64,7 +64,6 @@ def _template_context() -> dict[str, object]:
         "current_language": language,
         "html_lang": "zh-Hans" if language == "zh" else language,
         "nav_items": [item for item in nav if role in item.roles],
-        "languages": accounts.LOCALES,
     }
 
 
