@@ -17,7 +17,6 @@ from werkzeug.test import TestResponse
 
 from hotline import create_app
 from hotline.db import Base
-from hotline.extensions import db_session
 from hotline.migrate import upgrade
 from hotline.settings import Settings
 from hotline.telephony import FakeTelephony
@@ -128,9 +127,9 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """A session of the app's database inside an app context."""
-    with app.app_context():
-        yield db_session()
+    """A session of the app's database, separate from the ones requests and tasks open."""
+    with app.extensions["hotline.db"].sessions() as session:
+        yield session
 
 
 @pytest.fixture
