@@ -174,12 +174,11 @@ class Cadence:
 
     def turn(self, t: datetime) -> int:
         """The turn running at `t`, ignoring the rotation's dates and restriction."""
+        # t reads at least the reading of this turn's handoff, so that handoff is not after t;
+        # but after clocks went back, later handoffs may already have happened too.
         turn = (wall(t, self.tz) - self.anchor) // self.length
-        # The wall reading is off by the DST shift near a transition; settle on instants.
         while self.handoff(turn + 1) <= t:
             turn += 1
-        while self.handoff(turn) > t:
-            turn -= 1
         return turn
 
     def turn_at(self, t: datetime) -> int | None:
