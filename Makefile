@@ -35,7 +35,7 @@ seed: migrate
 
 run: seed
 	@$(WITH_ENV) $(BIN)/flask --app app hotline welcome
-	$(WITH_ENV) $(BIN)/honcho start -f Procfile
+	$(WITH_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 # Plays the carrier against `make run` from a second terminal: press 0, nobody answers, voicemail.
 simulate: $(VENV)/.installed $(DEV_ENV)
