@@ -23,9 +23,11 @@ from itertools import pairwise
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import exists, func, or_, select, tuple_
+from sqlalchemy import bindparam, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
+from hotline.db import UTCDateTime
 from hotline.models import Leave, Override, Rotation, RotationMember, Volunteer
 from hotline.rota_time import Cadence, Restriction, wall
 
@@ -91,45 +93,60 @@ def cadence(rotation: Any) -> Cadence:
     )
 
 
+# on_duty runs on every incoming call: its statements are built once, bound to `at` per call.
+AT: BindParameter[datetime] = bindparam("at", type_=UTCDateTime())
+_ROTATIONS_AT = select(
+    Rotation.id,
+    Rotation.layer,
+    Rotation.shift_hours,
+    Rotation.handoff_time,
+    Rotation.starts_at,
+    Rotation.ends_at,
+    Rotation.timezone,
+    Rotation.weekdays,
+    Rotation.hours_from,
+    Rotation.hours_to,
+    select(func.count())
+    .where(RotationMember.rotation_id == Rotation.id)
+    .correlate(Rotation)
+    .scalar_subquery()
+    .label("size"),
+).where(
+    Rotation.active.is_(True),
+    Rotation.starts_at <= AT,
+    or_(Rotation.ends_at.is_(None), Rotation.ends_at > AT),
+)
+_ON_LEAVE_AT = (
+    exists()
+    .where(Leave.volunteer_id == Volunteer.id, Leave.starts_at <= AT, Leave.ends_at > AT)
+    .label("on_leave")
+)
+_PERSON = (Volunteer.id, Volunteer.name, Volunteer.mobile, Volunteer.active, _ON_LEAVE_AT)
+_MEMBERS_AT = (
+    select(RotationMember.rotation_id, RotationMember.position, *_PERSON)
+    .join(Volunteer, RotationMember.volunteer_id == Volunteer.id)
+    .where(
+        tuple_(RotationMember.rotation_id, RotationMember.position).in_(
+            bindparam("turns", expanding=True)
+        )
+    )
+)
+_OVERRIDES_AT = (
+    select(Override.id, Override.layer, *_PERSON)
+    .join(Volunteer, Override.volunteer_id == Volunteer.id)
+    .where(Override.cancelled_at.is_(None), Override.starts_at <= AT, Override.ends_at > AT)
+)
+
+
 def on_duty(session: Session, at: datetime) -> list[OnDuty]:
     """The ordered chain of volunteers on duty at `at`, each volunteer once (rules above)."""
-    size = (
-        select(func.count())
-        .where(RotationMember.rotation_id == Rotation.id)
-        .correlate(Rotation)
-        .scalar_subquery()
-    )
-    rotations = session.execute(
-        select(
-            Rotation.id,
-            Rotation.layer,
-            Rotation.shift_hours,
-            Rotation.handoff_time,
-            Rotation.starts_at,
-            Rotation.ends_at,
-            Rotation.timezone,
-            Rotation.weekdays,
-            Rotation.hours_from,
-            Rotation.hours_to,
-            size.label("size"),
-        ).where(
-            Rotation.active.is_(True),
-            Rotation.starts_at <= at,
-            or_(Rotation.ends_at.is_(None), Rotation.ends_at > at),
-        )
-    ).all()
     # Only the member whose turn it is gets loaded: (rotation, position) -> layer.
     wanted: dict[tuple[int, int], int] = {}
-    for row in rotations:
+    for row in session.execute(_ROTATIONS_AT, {"at": at}):
         turn = cadence(row).turn_at(at) if row.size else None
         if turn is not None:
             wanted[(row.id, turn % row.size)] = row.layer
 
-    on_leave = (
-        exists()
-        .where(Leave.volunteer_id == Volunteer.id, Leave.starts_at <= at, Leave.ends_at > at)
-        .label("on_leave")
-    )
     people: dict[int, tuple[str, str]] = {}
     unavailable: set[int] = set()
 
@@ -140,39 +157,14 @@ def on_duty(session: Session, at: datetime) -> list[OnDuty]:
 
     turns: list[Duty] = []
     if wanted:
-        members = session.execute(
-            select(
-                RotationMember.rotation_id,
-                RotationMember.position,
-                Volunteer.id,
-                Volunteer.name,
-                Volunteer.mobile,
-                Volunteer.active,
-                on_leave,
-            )
-            .join(Volunteer, RotationMember.volunteer_id == Volunteer.id)
-            .where(tuple_(RotationMember.rotation_id, RotationMember.position).in_(list(wanted)))
-        )
+        members = session.execute(_MEMBERS_AT, {"at": at, "turns": list(wanted)})
         for rotation_id, position, volunteer_id, name, mobile, active, away in members:
             note(volunteer_id, name, mobile, active, away)
             turns.append(
                 Duty(wanted[(rotation_id, position)], volunteer_id, rotation_id=rotation_id)
             )
-
     overrides: list[Duty] = []
-    rows = session.execute(
-        select(
-            Override.id,
-            Override.layer,
-            Volunteer.id,
-            Volunteer.name,
-            Volunteer.mobile,
-            Volunteer.active,
-            on_leave,
-        )
-        .join(Volunteer, Override.volunteer_id == Volunteer.id)
-        .where(Override.cancelled_at.is_(None), Override.starts_at <= at, Override.ends_at > at)
-    )
+    rows = session.execute(_OVERRIDES_AT, {"at": at})
     for override_id, layer, volunteer_id, name, mobile, active, away in rows:
         note(volunteer_id, name, mobile, active, away)
         overrides.append(Duty(layer, volunteer_id, override_id=override_id))
