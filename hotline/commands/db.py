@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from hotline import migrate
 from hotline.extensions import settings
 
 group = click.Group("db", help="Database schema.")
@@ -14,11 +15,12 @@ group = click.Group("db", help="Database schema.")
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
+    # Imported here: Alembic is heavy, and only this command needs it.
+    from hotline import migrate
+
     config = settings()
     if config.database_url.startswith("sqlite:///"):
         # The embedded default lives under var/; make sure the folder exists.
-        from pathlib import Path
-
         Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
