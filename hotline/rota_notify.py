@@ -45,8 +45,10 @@ logger = logging.getLogger(__name__)
 SendSms = Callable[[str, str], str]
 # A handoff SMS later than this after the shift started is stale (beat was down): skip it.
 HANDOFF_GRACE = timedelta(minutes=30)
-# How far back the handoff looks for the previous primary shift's start.
+# How far back the handoff looks for the previous primary shift's start, and how far past
+# a shift's start the sweep looks for its end (longer shifts are texted without their end).
 HANDOFF_LOOKBACK = timedelta(days=2)
+SHIFT_LOOKAHEAD = timedelta(days=2)
 # Failed sends are retried by later sweeps, this many tries in all, while still due.
 MAX_ATTEMPTS = 3
 TICKETS_LISTED = 5
@@ -136,6 +138,11 @@ def _local(t: datetime, tz: ZoneInfo) -> str:
     return t.astimezone(tz).strftime("%m月%d日 %H:%M")
 
 
+def _until(run: ShiftWindow, horizon: datetime, tz: ZoneInfo) -> str:
+    """ "，至…" with the end of the shift, or nothing when it runs past what was looked at."""
+    return "" if run.ends_at >= horizon else f"，至{_local(run.ends_at, tz)}"
+
+
 def _stamp(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -188,8 +195,8 @@ def send_due_reminders(
     Returns how many messages went out.
     """
     tz = ZoneInfo(timezone)
-    floor = now - HANDOFF_LOOKBACK
-    runs = merge_runs(schedule(session, floor, now + lead + timedelta(minutes=1)).windows())
+    floor, ceiling = now - HANDOFF_LOOKBACK, now + lead + SHIFT_LOOKAHEAD
+    runs = merge_runs(schedule(session, floor, ceiling).windows())
     # A run starting at the window's edge only looks like a start: it was clipped.
     starts = [r for r in runs if r.starts_at > floor]
     primaries = [r for r in runs if r.layer == 1]
@@ -210,8 +217,8 @@ def send_due_reminders(
                 kind=NotificationKind.REMINDER,
                 to=mobiles[run.volunteer_id],
                 body=(
-                    f"【热线值班提醒】{run.name}，您的{label}将于{_local(run.starts_at, tz)}开始，"
-                    f"至{_local(run.ends_at, tz)}。不能值班请尽快在排班页面发起换班。"
+                    f"【热线值班提醒】{run.name}，您的{label}将于{_local(run.starts_at, tz)}开始"
+                    f"{_until(run, ceiling, tz)}。不能值班请尽快在排班页面发起换班。"
                 ),
                 due_at=run.starts_at - lead,
                 now=now,
@@ -228,8 +235,8 @@ def send_due_reminders(
                 kind=NotificationKind.HANDOFF,
                 to=mobiles[run.volunteer_id],
                 body=(
-                    f"【热线交班】{run.name}，您的{label}现在开始，"
-                    f"至{_local(run.ends_at, tz)}。{handover}"
+                    f"【热线交班】{run.name}，您的{label}现在开始"
+                    f"{_until(run, ceiling, tz)}。{handover}"
                 ),
                 due_at=run.starts_at,
                 now=now,
@@ -288,9 +295,10 @@ def check_coverage(
     if not numbers and still_open:
         logger.warning("rota gap ahead but no supervisor number to alert")
     for alert in still_open:
+        until = "之后" if alert.ends_at >= end else f"至{_local(alert.ends_at, tz)}"
         body = (
-            f"【热线排班缺口】{_local(alert.starts_at, tz)}至{_local(alert.ends_at, tz)}"
-            "无人值主班，来电将直接转到主管。请安排顶班。"
+            f"【热线排班缺口】{_local(alert.starts_at, tz)}{until}无人值主班，"
+            "来电将直接转到主管。请安排顶班。"
         )
         for number in numbers:
             deliver(

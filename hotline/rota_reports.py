@@ -204,11 +204,13 @@ def fairness_report(
     ):
         if volunteer_id is not None:
             calls[volunteer_id] = count
-    # Rotation members with nothing to show belong in the report: they are the unfairness.
+    # Active rotation members with nothing to show belong in the report: they are the unfairness.
     members = session.scalars(
         select(RotationMember.volunteer_id)
         .join(Rotation)
+        .join(Volunteer, RotationMember.volunteer_id == Volunteer.id)
         .where(
+            Volunteer.active.is_(True),
             Rotation.active.is_(True),
             Rotation.starts_at < end,
             or_(Rotation.ends_at.is_(None), Rotation.ends_at > start),
