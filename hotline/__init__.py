@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from datetime import datetime
 
 from flask import Flask
 
+from hotline.db import utcnow
 from hotline.settings import Settings
 from hotline.telephony import Telephony
 
 
-def create_app(settings: Settings | None = None, *, telephony: Telephony | None = None) -> Flask:
-    """Build the Flask app. No I/O here: migrations and checks belong to the CLI."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    telephony: Telephony | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Flask:
+    """Build the Flask app. No I/O here: migrations and checks belong to the CLI.
+
+    `telephony` replaces the carrier's REST API and `clock` the wall clock (tests, simulator).
+    """
     from hotline import commands, extensions
     from hotline.celery_app import celery_init_app
     from hotline.dashboard import init_dashboard
@@ -31,6 +42,7 @@ def create_app(settings: Settings | None = None, *, telephony: Telephony | None 
     app.extensions["hotline.settings"] = settings
     extensions.init_database(app, settings)
     extensions.init_telephony(app, settings, telephony)
+    app.extensions["hotline.clock"] = clock or utcnow
     celery_init_app(app, settings)
     app.register_blueprint(voice_bp)
     init_dashboard(app)

@@ -214,10 +214,22 @@ def _act(
 def _start_hunt(
     session: Session, flow: Flow, policy: LinePolicy, call: Call, now: datetime
 ) -> Reply:
-    """Snapshot the on-duty chain onto the call, so a rota edit mid-call changes nothing."""
+    """Snapshot the on-duty chain onto the call, so a rota edit mid-call changes nothing.
+
+    Each link carries the ring group it is dialled in: one per volunteer with the sequential
+    strategy, `ring_group_size` volunteers at once with the simultaneous one. The supervisors'
+    fallback number rings last, on its own.
+    """
+    size = flow.routing.group_size
     chain = [
-        {"volunteer_id": d.volunteer_id, "name": d.name, "number": d.number, "layer": d.layer}
-        for d in rota.on_duty(session, now)
+        {
+            "volunteer_id": d.volunteer_id,
+            "name": d.name,
+            "number": d.number,
+            "layer": d.layer,
+            "group": position // size,
+        }
+        for position, d in enumerate(rota.on_duty(session, now))
     ]
     if policy.supervisor_number and all(
         link["number"] != policy.supervisor_number for link in chain
@@ -228,6 +240,7 @@ def _start_hunt(
                 "name": "supervisor",
                 "number": policy.supervisor_number,
                 "layer": len(chain) + 1,
+                "group": chain[-1]["group"] + 1 if chain else 0,
             }
         )
     call.chain = chain
@@ -242,23 +255,41 @@ def _start_hunt(
     )
 
 
+def _ring_limits(flow: Flow, policy: LinePolicy) -> tuple[int, int]:
+    """(seconds each ring group rings, seconds the whole hunt may take): the flow's, else ours."""
+    return (
+        flow.routing.ring_timeout_s or policy.ring_timeout_s,
+        flow.routing.total_ring_limit_s or policy.total_ring_limit_s,
+    )
+
+
 def _next_dial(flow: Flow, policy: LinePolicy, call: Call, now: datetime) -> Reply:
-    """Ring the next volunteer of the snapshot, or go to voicemail when the hunt is over."""
+    """Ring the next group of the snapshot, or go to voicemail when the hunt is over."""
     assert call.hunt_started_at is not None  # noqa: S101  (set by _start_hunt)
-    remaining = policy.total_ring_limit_s - int((now - call.hunt_started_at).total_seconds())
-    index = call.dial_index + 1
-    if index >= len(call.chain) or remaining < MIN_RING_S:
+    ring_timeout, total_limit = _ring_limits(flow, policy)
+    remaining = total_limit - int((now - call.hunt_started_at).total_seconds())
+    group = call.dial_index + 1
+    if not _group_positions(call, group) or remaining < MIN_RING_S:
         return _voicemail(flow, policy, call, now, "nobody_available")
-    call.dial_index = index
-    return (_dial(policy, call, index, min(policy.ring_timeout_s, remaining)),)
+    call.dial_index = group
+    return (_dial(call, group, min(ring_timeout, remaining)),)
 
 
-def _dial(policy: LinePolicy, call: Call, index: int, timeout_s: int) -> Dial:
-    number = call.chain[index]["number"]
-    screen = Hook("screen", {"call": call.call_sid, "idx": index})
+def _group_positions(call: Call, group: int) -> list[int]:
+    return [i for i, link in enumerate(call.chain) if link.get("group", i) == group]
+
+
+def _dial(call: Call, group: int, timeout_s: int) -> Dial:
+    """Ring every phone of a group, each screened on its own leg."""
     return Dial(
-        (DialNumber(number, screen),),
-        Hook("dial", {"idx": index}),
+        tuple(
+            DialNumber(
+                call.chain[position]["number"],
+                Hook("screen", {"call": call.call_sid, "idx": position}),
+            )
+            for position in _group_positions(call, group)
+        ),
+        Hook("dial", {"idx": group}),
         timeout_s,
         caller_id=call.to_number,
     )
@@ -281,7 +312,7 @@ def current_reply(session: Session, flow: Flow, policy: LinePolicy, call: Call) 
     if call.accepted_index is not None:
         return (Hangup(),)
     if call.dial_index >= 0:
-        return (_dial(policy, call, call.dial_index, policy.ring_timeout_s),)
+        return (_dial(call, call.dial_index, _ring_limits(flow, policy)[0]),)
     state = _state(call)
     outcome = engine.resume(flow, state)
     if isinstance(outcome, Ask) and outcome.state == state:
@@ -330,19 +361,19 @@ def dial_result(
     flow: Flow,
     policy: LinePolicy,
     params: Mapping[str, str],
-    index: int,
+    group: int,
     now: datetime,
 ) -> Reply:
-    """A volunteer's phone stopped ringing: talked, refused, or never accepted."""
+    """A ring group's dial ended: a volunteer talked with the caller, or nobody accepted."""
     sid = params["CallSid"]
-    fresh = record_event(session, sid, "dial", f"dial:{index}", params, now)
+    fresh = record_event(session, sid, "dial", f"dial:{group}", params, now)
     call = _call_for(session, sid, params, now)
-    if not fresh or index != call.dial_index or call.voicemail_started_at is not None:
+    if not fresh or group != call.dial_index or call.voicemail_started_at is not None:
         return current_reply(session, flow, policy, call)
-    if call.accepted_index == index:
+    if call.accepted_index is not None:
         return (*_speak((_message(flow, "goodbye", call),), policy), Hangup())
     logger.info(
-        "call %s: volunteer %d did not accept (%s)", sid, index, params.get("DialCallStatus")
+        "call %s: ring group %d did not accept (%s)", sid, group, params.get("DialCallStatus")
     )
     return _next_dial(flow, policy, call, now)
 
@@ -418,7 +449,8 @@ def screen_result(
         return ()
     if (
         call.accepted_index is not None
-        or index != call.dial_index
+        or not 0 <= index < len(call.chain)
+        or call.chain[index].get("group", index) != call.dial_index
         or call.ended_at is not None
         or call.voicemail_started_at is not None
     ):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, current_app, g
 from flask_babel import Babel
@@ -54,6 +56,12 @@ def settings() -> Settings:
     """The current app's settings."""
     value: Settings = current_app.extensions["hotline.settings"]
     return value
+
+
+def now() -> datetime:
+    """The current time by the app's clock (the wall clock, except in tests)."""
+    clock: Callable[[], datetime] = current_app.extensions["hotline.clock"]
+    return clock()
 
 
 def init_telephony(app: Flask, settings: Settings, telephony: Telephony | None) -> None:

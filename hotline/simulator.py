@@ -105,47 +105,55 @@ class Simulator:
         self,
         post: Post,
         public_base_url: str,
-        auth_token: str,
         echo: Callable[[str], None] = lambda line: None,
+        on_ring: Callable[[int], None] = lambda seconds: None,
     ) -> None:
         self._post = post
         self._base = public_base_url
-        self._validator = RequestValidator(auth_token)
         self._echo = echo
+        # Told how long phones rang, so a test clock can move on as the carrier's would.
+        self._on_ring = on_ring
 
     @classmethod
     def for_app(
-        cls, app: Flask, *, base_url: str | None = None, echo: Callable[[str], None] = print
+        cls,
+        app: Flask,
+        *,
+        base_url: str | None = None,
+        echo: Callable[[str], None] = print,
+        on_ring: Callable[[int], None] = lambda seconds: None,
     ) -> Simulator:
         """A simulator for an app's settings, posting over HTTP to base_url or in-process."""
         config = app.extensions["hotline.settings"]
-        token = config.carrier_auth_token
+        validator = RequestValidator(config.carrier_auth_token)
+
+        def headers(url: str, params: dict[str, str]) -> dict[str, str]:
+            # The carrier signs the public URL, wherever the request is delivered.
+            return {"X-Twilio-Signature": validator.compute_signature(url, params)}
+
         if base_url is None:
             client = app.test_client()
 
             def post(url: str, params: dict[str, str]) -> str:
-                signature = RequestValidator(token).compute_signature(url, params)
                 parts = urlsplit(url)
                 path = parts.path + (f"?{parts.query}" if parts.query else "")
-                response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+                response = client.post(path, data=params, headers=headers(url, params))
                 return response.get_data(as_text=True)
 
         else:
             target = base_url.rstrip("/")
 
             def post(url: str, params: dict[str, str]) -> str:
-                # Sign the public URL, as the carrier would, but deliver to the target.
-                signature = RequestValidator(token).compute_signature(url, params)
                 response = requests.post(
                     target + url.removeprefix(config.public_base_url),
                     data=params,
-                    headers={"X-Twilio-Signature": signature},
+                    headers=headers(url, params),
                     timeout=HTTP_TIMEOUT,
                 )
                 response.raise_for_status()
                 return response.text
 
-        return cls(post, config.public_base_url, token, echo)
+        return cls(post, config.public_base_url, echo, on_ring)
 
     def run(self, caller: Caller, linger: Callable[[str], None] | None = None) -> Conversation:
         """Place one call and follow it to the end; `linger(recording_sid)` runs while the
@@ -247,14 +255,17 @@ class Simulator:
         volunteers: list[str],
         conversation: Conversation,
     ) -> tuple[str, dict[str, str]]:
+        """Ring a Dial's numbers at once; with `answer` or `voicemail` the first one picks up."""
         behaviour = volunteers.pop(0) if len(volunteers) > 1 else volunteers[0]
-        number = verb.find("Number")
-        assert number is not None  # noqa: S101  (our Dial always has a Number)
-        conversation.dialled.append((number.text or "").strip())
-        self._say(f"  ringing volunteer {number.text} ... ({behaviour})", conversation)
+        numbers = verb.findall("Number")
+        conversation.dialled.extend((n.text or "").strip() for n in numbers)
+        names = ", ".join((n.text or "").strip() for n in numbers)
+        self._say(f"  ringing volunteer {names} ... ({behaviour})", conversation)
         status = {"no-answer": "no-answer", "busy": "busy"}.get(behaviour, "completed")
-        if behaviour in {"answer", "voicemail"} and number.get("url"):
-            accepted = self._screen(number.get("url", ""), behaviour, base, conversation)
+        ringing = {"no-answer": int(verb.get("timeout", "0")), "busy": 1}.get(behaviour, 5)
+        self._on_ring(ringing)
+        if behaviour in {"answer", "voicemail"} and numbers and numbers[0].get("url"):
+            accepted = self._screen(numbers[0].get("url", ""), behaviour, base, conversation)
             if accepted:
                 conversation.connected = True
                 self._say("  connected: caller and volunteer talk", conversation)

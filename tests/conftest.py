@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,10 @@ def make_app(
     """Build apps with settings overrides; every app's rows are wiped after the test."""
     apps: list[Flask] = []
 
-    def build(**overrides: object) -> Flask:
-        app = create_app(make_settings(database_url, tmp_path, **overrides), telephony=telephony)
+    def build(clock: Callable[[], datetime] | None = None, **overrides: object) -> Flask:
+        app = create_app(
+            make_settings(database_url, tmp_path, **overrides), telephony=telephony, clock=clock
+        )
         app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
         apps.append(app)
         return app

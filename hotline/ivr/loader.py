@@ -22,6 +22,7 @@ from hotline.ivr.model import (
     Node,
     Option,
     Prompt,
+    Routing,
     Say,
     SetLanguage,
     Transfer,
@@ -88,6 +89,7 @@ def parse_flow(data: Mapping[str, Any]) -> Flow:
         start=data["start"],
         nodes={node_id: _node(node_id, raw) for node_id, raw in data["nodes"].items()},
         messages={key: _prompt(raw) for key, raw in data["messages"].items()},
+        routing=Routing(**data.get("routing", {})),
     )
 
 

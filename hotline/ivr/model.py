@@ -155,6 +155,26 @@ class Language:
 
 
 @dataclass(frozen=True)
+class Routing:
+    """How "talk to a person" rings the on-duty chain.
+
+    `sequential` rings one volunteer at a time; `simultaneous` rings `ring_group_size` at once
+    (the first to pick up is screened; the carrier stops the others ringing). Timeouts left
+    as None come from the installation's settings.
+    """
+
+    strategy: str = "sequential"
+    ring_group_size: int = 1
+    ring_timeout_s: int | None = None
+    total_ring_limit_s: int | None = None
+
+    @property
+    def group_size(self) -> int:
+        """How many phones ring at once."""
+        return self.ring_group_size if self.strategy == "simultaneous" else 1
+
+
+@dataclass(frozen=True)
 class Flow:
     """A whole IVR flow: languages (the first is the default), nodes and system messages."""
 
@@ -164,6 +184,7 @@ class Flow:
     start: str
     nodes: Mapping[str, Node]
     messages: Mapping[str, Prompt]
+    routing: Routing = field(default_factory=Routing)
 
     def __post_init__(self) -> None:
         if not self.languages:

@@ -10,8 +10,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
 
 from hotline import calls
-from hotline.db import utcnow
-from hotline.extensions import db_session, settings
+from hotline.extensions import db_session, now, settings
 from hotline.ivr.loader import load_flow
 from hotline.ivr.model import Flow
 from hotline.tasks.transcription import enqueue_download
@@ -46,7 +45,7 @@ def _answer(handler: Handler) -> Response:
     form = request.form.to_dict()
     try:
         flow = load_flow(settings().ivr_flow_path)
-        reply = handler(session, flow, policy, form, utcnow())
+        reply = handler(session, flow, policy, form, now())
         session.commit()
     except Exception:
         session.rollback()
@@ -75,7 +74,7 @@ def gather() -> Response:
     """The caller pressed keys at a menu, or timed out."""
     step = _int_arg("step")
     return _missing_sid() or _answer(
-        lambda s, f, p, form, now: calls.gather(s, f, p, form, step, now)
+        lambda s, f, p, form, at: calls.gather(s, f, p, form, step, at)
     )
 
 
@@ -85,7 +84,7 @@ def dial() -> Response:
     """A volunteer's leg ended (DialCallStatus)."""
     index = _int_arg("idx")
     return _missing_sid() or _answer(
-        lambda s, f, p, form, now: calls.dial_result(s, f, p, form, index, now)
+        lambda s, f, p, form, at: calls.dial_result(s, f, p, form, index, at)
     )
 
 
@@ -95,7 +94,7 @@ def screen() -> Response:
     """The volunteer's phone was answered: screen before bridging."""
     parent, index = request.args.get("call", ""), _int_arg("idx")
     return _missing_sid() or _answer(
-        lambda s, f, p, form, now: calls.screen(s, f, p, form, parent, index, now)
+        lambda s, f, p, form, at: calls.screen(s, f, p, form, parent, index, at)
     )
 
 
@@ -105,7 +104,7 @@ def screen_result() -> Response:
     """The volunteer pressed a key while screened."""
     parent, index = request.args.get("call", ""), _int_arg("idx")
     return _missing_sid() or _answer(
-        lambda s, f, p, form, now: calls.screen_result(s, f, p, form, parent, index, now)
+        lambda s, f, p, form, at: calls.screen_result(s, f, p, form, parent, index, at)
     )
 
 
@@ -116,9 +115,9 @@ def recording() -> Response:
     queued: list[int] = []
 
     def handle(
-        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], now: datetime
+        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], at: datetime
     ) -> Reply:
-        update = calls.recording_action(s, f, p, form, now)
+        update = calls.recording_action(s, f, p, form, at)
         queued.extend(update.enqueue_recordings)
         return update.reply
 
@@ -135,9 +134,9 @@ def recording_status() -> Response:
     queued: list[int] = []
 
     def handle(
-        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], now: datetime
+        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], at: datetime
     ) -> Reply:
-        queued.extend(calls.recording_status(s, p, form, now))
+        queued.extend(calls.recording_status(s, p, form, at))
         return ()
 
     response = _missing_sid() or _answer(handle)
@@ -152,9 +151,9 @@ def status() -> Response:
     """The carrier's call statusCallback."""
 
     def handle(
-        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], now: datetime
+        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], at: datetime
     ) -> Reply:
-        calls.call_status(s, p, form, now)
+        calls.call_status(s, p, form, at)
         return ()
 
     return _missing_sid() or _answer(handle)
