@@ -10,19 +10,28 @@ of the same facts gives the same rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hotline import rota, tickets
+from hotline import rota, rota_notify, tickets
 from hotline.ivr import engine
 from hotline.ivr.engine import Ask, Connect, End, IvrState, Outcome, SpokenPrompt, TakeMessage
 from hotline.ivr.model import Flow
-from hotline.models import Call, CallEvent, CallOutcome, Category, Recording, Ticket
+from hotline.models import (
+    Call,
+    CallEvent,
+    CallOutcome,
+    Category,
+    NotificationKind,
+    Recording,
+    Ticket,
+)
 from hotline.settings import Settings
 from hotline.telephony import mask_number
 from hotline.verbs import (
@@ -651,3 +660,44 @@ def settle_stale(session: Session, policy: LinePolicy, now: datetime, older_than
         call.error_reason = "no final status from the carrier"
         settle(session, policy, call, now)
     return len(stale)
+
+
+# Calls older than this when the sweep first sees them are history, not news.
+UNSTAFFED_ALERT_WINDOW = timedelta(hours=1)
+
+
+def alert_unstaffed(
+    session: Session,
+    now: datetime,
+    send_sms: rota_notify.SendSms,
+    *,
+    timezone: str,
+    extra_numbers: Sequence[str],
+    checkpoint: Callable[[], None],
+) -> int:
+    """Text supervisors about each recent call that found nobody on duty, once per call and
+    number; returns how many messages went out."""
+    calls = session.scalars(
+        select(Call).where(
+            Call.hunt_started_at >= now - UNSTAFFED_ALERT_WINDOW,
+            Call.dial_index == -1,
+        )
+    ).all()
+    numbers = rota_notify.supervisor_numbers(session, extra_numbers)
+    sent = 0
+    for call in calls:
+        local = call.started_at.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M")
+        body = f"【关爱热线】{local} 有居民来电，但无人值班，已转留言。请尽快安排值班并回电。"
+        for number in numbers:
+            sent += rota_notify.deliver(
+                session,
+                key=f"unstaffed:{call.call_sid}:{number}",
+                kind=NotificationKind.UNSTAFFED,
+                to=number,
+                body=body,
+                due_at=call.started_at,
+                now=now,
+                send_sms=send_sms,
+                checkpoint=checkpoint,
+            )
+    return sent

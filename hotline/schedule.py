@@ -7,6 +7,11 @@ from typing import Any
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # A call whose final status callback was lost still gets its ticket.
     "calls-settle-stale": {"task": "hotline.tasks.calls.settle_stale_calls", "schedule": 600.0},
+    # A call that found nobody on duty is news for supervisors within the minute.
+    "calls-alert-unstaffed": {
+        "task": "hotline.tasks.calls.alert_unstaffed_calls",
+        "schedule": 60.0,
+    },
     # Reminders and handoffs are due at minute precision; each run holds a lease.
     "rota-send-due-reminders": {"task": "hotline.tasks.rota.send_due_reminders", "schedule": 60.0},
     # Gaps are looked for 72 hours ahead, so every 10 minutes is prompt enough.

@@ -169,6 +169,7 @@ class NotificationKind(enum.StrEnum):
     REMINDER = "reminder"  # a volunteer's shift starts soon
     HANDOFF = "handoff"  # a primary shift starts now; carries the last shift's open tickets
     COVERAGE = "coverage"  # a supervisor is told of a coverage gap
+    UNSTAFFED = "unstaffed"  # a supervisor is told a call found nobody on duty
 
 
 class NotificationStatus(enum.StrEnum):

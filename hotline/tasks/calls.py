@@ -9,7 +9,7 @@ from celery import shared_task
 
 from hotline import calls
 from hotline.db import utcnow
-from hotline.extensions import database, settings
+from hotline.extensions import database, settings, telephony
 
 logger = logging.getLogger(__name__)
 
@@ -26,3 +26,21 @@ def settle_stale_calls() -> None:
         )
     if settled:
         logger.info("settled %d stale calls", settled)
+
+
+@shared_task(acks_late=True)
+def alert_unstaffed_calls() -> None:
+    """Tell supervisors by SMS when a call found nobody on duty (each call once)."""
+    config = settings()
+    with database().sessions() as session:
+        sent = calls.alert_unstaffed(
+            session,
+            utcnow(),
+            telephony().send_sms,
+            timezone=config.timezone,
+            extra_numbers=config.rota_alert_numbers,
+            checkpoint=session.commit,
+        )
+        session.commit()
+    if sent:
+        logger.info("sent %d unstaffed-call alerts", sent)

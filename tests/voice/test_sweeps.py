@@ -1,4 +1,4 @@
-"""Beat sweeps over calls: a lost final status still ends in a ticket."""
+"""Beat sweeps over calls: lost final statuses, and calls that found nobody on duty."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline import accounts
 from hotline.db import utcnow
-from hotline.models import Call, CallOutcome, Ticket, TicketSource
-from hotline.tasks.calls import settle_stale_calls
+from hotline.models import Call, CallOutcome, Role, Ticket, TicketSource, Volunteer
+from hotline.simulator import Caller, Simulator
+from hotline.tasks.calls import alert_unstaffed_calls, settle_stale_calls
+from hotline.telephony import FakeTelephony
 
 
 def test_a_call_without_final_status_is_settled_as_abandoned(session: Session) -> None:
@@ -26,3 +29,25 @@ def test_a_call_without_final_status_is_settled_as_abandoned(session: Session) -
     assert old.error_reason == "no final status from the carrier"
     (ticket,) = session.scalars(select(Ticket)).all()
     assert (ticket.call_id, ticket.source) == (old.id, TicketSource.ABANDONED)
+
+
+def test_supervisors_hear_once_of_a_call_that_found_nobody_on_duty(
+    session: Session,
+    simulator: Simulator,
+    categories: None,
+    telephony: FakeTelephony,
+) -> None:
+    lead = Volunteer(name="主管", mobile="+8613900000001")
+    session.add(lead)
+    session.flush()
+    accounts.create_user(
+        session, "lead", "correct horse battery", Role.SUPERVISOR, volunteer_id=lead.id
+    )
+    session.commit()
+    simulator.run(Caller(presses=["0"]))
+
+    alert_unstaffed_calls()
+    alert_unstaffed_calls()
+
+    assert [to for to, _ in telephony.sms] == ["+8613900000001"]
+    assert "无人值班" in telephony.sms[0][1]
