@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import CalendarFeed, Volunteer
-from hotline.rota import layer_label, merge_runs, shifts_between
+from hotline.rota import shifts_between
+from hotline.rota_schedule import layer_label, merge_runs
 
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=90)

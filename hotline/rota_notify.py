@@ -36,8 +36,8 @@ from hotline.models import (
     User,
     Volunteer,
 )
-from hotline.rota import ShiftWindow, layer_label, merge_runs, schedule
 from hotline.rota_reports import Window, coverage
+from hotline.rota_schedule import ShiftWindow, layer_label, merge_runs, schedule
 from hotline.telephony import TelephonyError, mask_number
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Call, Rotation, RotationMember, Team, Volunteer
-from hotline.rota import Schedule, Segment, ShiftWindow, schedule
+from hotline.rota_schedule import Schedule, Segment, ShiftWindow, schedule
 from hotline.rota_time import Restriction, weekday_mask
 
 # Local hours counted as night and days counted as weekend in the fairness report.

@@ -13,14 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import SwapRequest, SwapStatus, Volunteer
-from hotline.rota import (
-    RotaError,
-    add_override,
-    cancel_override,
-    merge_runs,
-    on_leave,
-    shifts_between,
-)
+from hotline.rota import RotaError, add_override, cancel_override, on_leave, shifts_between
+from hotline.rota_schedule import merge_runs
 
 # Requests still in play: the dashboard's queue and the volunteers' swap board.
 OPEN = (SwapStatus.OFFERED, SwapStatus.TAKEN)

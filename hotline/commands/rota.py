@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from hotline import rota, rota_import, rota_reports
 from hotline.db import utcnow
 from hotline.extensions import db_session, settings
+from hotline.rota_schedule import layer_label
 from hotline.rota_time import first_instant
 
 # AppGroup: its commands push an app context themselves (also under app.test_cli_runner()).
@@ -45,7 +46,7 @@ def show(at: datetime | None) -> None:
     click.echo(f"On duty at {_local(instant, tz)} ({config.timezone}):")
     for position, link in enumerate(chain, start=1):
         click.echo(
-            f"  {position}. layer {link.layer} {rota.layer_label(link.layer)}"
+            f"  {position}. layer {link.layer} {layer_label(link.layer)}"
             f"  {link.name}  {link.number}"
         )
     if not chain:

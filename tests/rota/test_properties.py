@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hotline import rota
 from hotline.models import Leave, Override, Rotation, RotationMember, Volunteer
+from hotline.rota_schedule import Duty, resolve
 from hotline.rota_time import Cadence, Restriction
 from tests.rota.factories import VolunteerFactory
 
@@ -223,18 +224,16 @@ def pure_chain(s: Scenario, t: datetime) -> list[tuple[int, int]]:
         )
         turn = cadence.turn_at(t)
         if turn is not None:
-            turns.append(
-                rota.Duty(r.layer, r.members[turn % len(r.members)], rotation_id=index + 1)
-            )
+            turns.append(Duty(r.layer, r.members[turn % len(r.members)], rotation_id=index + 1))
     overrides = [
-        rota.Duty(o.layer, o.number, override_id=i + 1)
+        Duty(o.layer, o.number, override_id=i + 1)
         for i, o in enumerate(s.overrides)
         if s.at(o.start) <= t < s.at(o.start + o.length)
     ]
     away = set(s.inactive) | {
         w.number for w in s.leaves if s.at(w.start) <= t < s.at(w.start + w.length)
     }
-    return [(d.layer, d.volunteer_id) for d in rota.resolve(turns, overrides, away)]
+    return [(d.layer, d.volunteer_id) for d in resolve(turns, overrides, away)]
 
 
 @hypothesis_settings(max_examples=300, deadline=None)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hotline import rota
 from hotline.models import Volunteer
 from hotline.rota_reports import Window, coverage_report, fairness_report
+from hotline.rota_schedule import ShiftWindow
 from tests.factories import CallFactory
 from tests.rota.factories import (
     START,
@@ -30,7 +31,7 @@ def people(db: Session) -> list[Volunteer]:
     return VolunteerFactory.create_batch(4)
 
 
-def spans(windows: list[rota.ShiftWindow]) -> list[tuple[int, int, str, str]]:
+def spans(windows: list[ShiftWindow]) -> list[tuple[int, int, str, str]]:
     fmt = "%m-%d %H:%M"
     tz = START.tzinfo
     return [
