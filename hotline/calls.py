@@ -13,10 +13,12 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from hotline import rota, rota_notify, tickets
@@ -120,7 +122,8 @@ def record_event(
         )
         .on_conflict_do_nothing(index_elements=[CallEvent.dedupe_key])
     )
-    return bool(session.execute(stmt).rowcount)
+    result = cast(CursorResult[Any], session.execute(stmt))
+    return bool(result.rowcount)
 
 
 def find_call(session: Session, call_sid: str) -> Call | None:
@@ -230,7 +233,7 @@ def _start_hunt(
     fallback number rings last, on its own.
     """
     size = flow.routing.group_size
-    chain = [
+    chain: list[dict[str, Any]] = [
         {
             "volunteer_id": d.volunteer_id,
             "name": d.name,

@@ -6,12 +6,9 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
-from kombu import Queue
 
 from hotline.schedule import BEAT_SCHEDULE
 from hotline.settings import Settings
-
-QUEUES = ("default", "transcription")
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
@@ -30,8 +27,9 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
         # A task whose worker died is redelivered instead of dropped.
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # Queues: "default" for calls and rota, "transcription" for the CPU-heavy decoding;
+        # the worker command names both. Celery declares them on first use.
         task_default_queue="default",
-        task_queues=[Queue(name) for name in QUEUES],
         task_routes={"hotline.tasks.transcription.*": {"queue": "transcription"}},
         beat_schedule=BEAT_SCHEDULE,
         timezone="UTC",
