@@ -13,12 +13,13 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, exists, func, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.elements import BindParameter
 
 from hotline.db import UTCDateTime
 from hotline.models import Leave, Override, Rotation, RotationMember, Volunteer
-from hotline.rota_schedule import Duty, ShiftWindow, cadence, resolve, schedule
+from hotline.rota_import import normalise_mobile
+from hotline.rota_schedule import Duty, ShiftWindow, cadence, merge_runs, resolve, schedule
 from hotline.rota_time import wall
 
 
@@ -260,6 +261,55 @@ def on_leave(session: Session, volunteer_id: int, starts_at: datetime, ends_at: 
                 )
             )
         )
+    )
+
+
+def list_rotations(session: Session, now: datetime) -> list[Rotation]:
+    """Rotations still running or yet to start, by layer, with their members' names loaded."""
+    return list(
+        session.scalars(
+            select(Rotation)
+            .where(
+                Rotation.active.is_(True), or_(Rotation.ends_at.is_(None), Rotation.ends_at > now)
+            )
+            .options(selectinload(Rotation.members).joinedload(RotationMember.volunteer))
+            .order_by(Rotation.layer, Rotation.starts_at, Rotation.id)
+        )
+    )
+
+
+def upcoming_overrides(session: Session, now: datetime) -> list[Override]:
+    """Overrides not yet over and not cancelled, soonest first, with the people loaded."""
+    return list(
+        session.scalars(
+            select(Override)
+            .where(Override.cancelled_at.is_(None), Override.ends_at > now)
+            .options(joinedload(Override.volunteer), joinedload(Override.replaced_volunteer))
+            .order_by(Override.starts_at, Override.id)
+        )
+    )
+
+
+def member_ids(session: Session, mobiles: Sequence[str]) -> list[int]:
+    """Volunteer ids, in order, for mobiles written any usual way; RotaError names unknown ones."""
+    wanted = [(text, normalise_mobile(text) or "") for text in mobiles]
+    found: dict[str, int] = {}
+    for mobile, volunteer_id in session.execute(
+        select(Volunteer.mobile, Volunteer.id).where(Volunteer.mobile.in_({m for _, m in wanted}))
+    ):
+        found[mobile] = volunteer_id
+    unknown = [text for text, mobile in wanted if mobile not in found]
+    if unknown:
+        raise RotaError(f"no volunteer has the mobile {', '.join(unknown)}")
+    return [found[mobile] for _, mobile in wanted]
+
+
+def upcoming_shifts(
+    session: Session, volunteer_id: int, now: datetime, days: int = 30
+) -> list[ShiftWindow]:
+    """A volunteer's shifts (back-to-back windows joined) running now or in the next `days`."""
+    return merge_runs(
+        shifts_between(session, now, now + timedelta(days=days), volunteer_id=volunteer_id)
     )
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.models import Call, Rotation, RotationMember, Team, Volunteer
+from hotline.models import Call, CoverageAlert, Rotation, RotationMember, Team, Volunteer
 from hotline.rota_schedule import Schedule, Segment, ShiftWindow, schedule
-from hotline.rota_time import Restriction, weekday_mask
+from hotline.rota_time import Restriction, first_instant, weekday_mask
 
 # Local hours counted as night and days counted as weekend in the fairness report.
 NIGHT = Restriction(hours_from=time(22, 0), hours_to=time(6, 0))
@@ -89,6 +90,56 @@ def coverage_report(session: Session, start: datetime, days: int) -> CoverageRep
     """Gaps, windows without backup and leave conflicts over the `days` from `start`."""
     end = start + timedelta(days=days)
     return coverage(schedule(session, start, end), start, end)
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One local day of the rota calendar: who is on duty, and the gaps, cut to the day."""
+
+    day: date
+    windows: list[ShiftWindow]
+    gaps: list[Window]
+
+
+def calendar(session: Session, first: date, days: int, timezone: str) -> list[CalendarDay]:
+    """The rota day by day (local days) from `first`, for the supervisors' calendar."""
+    tz = ZoneInfo(timezone)
+    bounds = [
+        first_instant(datetime.combine(first + timedelta(days=n), time(0)), tz)
+        for n in range(days + 1)
+    ]
+    plan = schedule(session, bounds[0], bounds[-1])
+    windows = plan.windows()
+    gaps = coverage(plan, bounds[0], bounds[-1]).gaps
+    out: list[CalendarDay] = []
+    for n, (lo, hi) in enumerate(pairwise(bounds)):
+        out.append(
+            CalendarDay(
+                first + timedelta(days=n),
+                [
+                    replace(w, starts_at=max(w.starts_at, lo), ends_at=min(w.ends_at, hi))
+                    for w in windows
+                    if w.starts_at < hi and w.ends_at > lo
+                ],
+                [
+                    Window(max(g.starts_at, lo), min(g.ends_at, hi))
+                    for g in gaps
+                    if g.starts_at < hi and g.ends_at > lo
+                ],
+            )
+        )
+    return out
+
+
+def open_alerts(session: Session) -> list[CoverageAlert]:
+    """Coverage gap alerts not resolved yet, soonest first: the dashboard's warning list."""
+    return list(
+        session.scalars(
+            select(CoverageAlert)
+            .where(CoverageAlert.resolved_at.is_(None))
+            .order_by(CoverageAlert.starts_at)
+        )
+    )
 
 
 @dataclass(frozen=True)

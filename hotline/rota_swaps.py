@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hotline.models import SwapRequest, SwapStatus, Volunteer
 from hotline.rota import RotaError, add_override, cancel_override, on_leave, shifts_between
@@ -169,6 +169,35 @@ def open_swaps(session: Session, now: datetime) -> list[SwapRequest]:
         session.scalars(
             select(SwapRequest)
             .where(SwapRequest.status.in_(OPEN), SwapRequest.starts_at > now)
+            .options(joinedload(SwapRequest.offered_by), joinedload(SwapRequest.taken_by))
+            .order_by(SwapRequest.starts_at)
+        )
+    )
+
+
+def available_swaps(session: Session, volunteer_id: int, now: datetime) -> list[SwapRequest]:
+    """Windows other volunteers offer that this one could take, soonest first."""
+    return list(
+        session.scalars(
+            select(SwapRequest)
+            .where(
+                SwapRequest.status == SwapStatus.OFFERED,
+                SwapRequest.starts_at > now,
+                SwapRequest.offered_by_id != volunteer_id,
+            )
+            .options(joinedload(SwapRequest.offered_by))
+            .order_by(SwapRequest.starts_at)
+        )
+    )
+
+
+def swaps_offered_by(session: Session, volunteer_id: int, now: datetime) -> list[SwapRequest]:
+    """A volunteer's own swap requests whose window has not started, soonest first."""
+    return list(
+        session.scalars(
+            select(SwapRequest)
+            .where(SwapRequest.offered_by_id == volunteer_id, SwapRequest.starts_at > now)
+            .options(joinedload(SwapRequest.taken_by))
             .order_by(SwapRequest.starts_at)
         )
     )
