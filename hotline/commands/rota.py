@@ -11,8 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from hotline import rota, rota_import, rota_reports
-from hotline.db import utcnow
-from hotline.extensions import db_session, settings
+from hotline.extensions import db_session, now, settings
 from hotline.rota_schedule import layer_label
 from hotline.rota_time import first_instant
 
@@ -41,7 +40,7 @@ def show(at: datetime | None) -> None:
     """Print the on-duty chain at a local time, ending with the supervisors' fallback."""
     config = settings()
     tz = _zone()
-    instant = first_instant(at, tz) if at else utcnow()
+    instant = first_instant(at, tz) if at else now()
     chain = rota.on_duty(db_session(), instant)
     click.echo(f"On duty at {_local(instant, tz)} ({config.timezone}):")
     for position, link in enumerate(chain, start=1):
@@ -62,7 +61,7 @@ def show(at: datetime | None) -> None:
 def coverage(days: int) -> None:
     """Print gaps, windows without backup and leave conflicts ahead; exit 1 if there is a gap."""
     tz = _zone()
-    report = rota_reports.coverage_report(db_session(), utcnow(), days)
+    report = rota_reports.coverage_report(db_session(), now(), days)
     for gap in report.gaps:
         click.echo(f"GAP        {_span(gap.starts_at, gap.ends_at, tz)}  nobody on layer 1")
     for window in report.no_backup:

@@ -15,8 +15,7 @@ from flask_babel import gettext as _
 
 from hotline import rota, rota_calendar, rota_reports, rota_swaps
 from hotline.dashboard.auth import login_required, signed_in
-from hotline.db import utcnow
-from hotline.extensions import db_session, settings
+from hotline.extensions import db_session, now, settings
 from hotline.models import Role
 from hotline.rota_pages.forms import (
     WEEKDAYS,
@@ -93,7 +92,7 @@ def calendar() -> ResponseReturnValue:
     form = CalendarForm(request.args)
     if not form.validate():
         return render_template("rota/calendar.html", form=form, days=[])
-    today = wall(utcnow(), _tz()).date()
+    today = wall(now(), _tz()).date()
     first, after, previous = _calendar_range(form.view.data, form.start.data or today)
     days = rota_reports.calendar(db_session(), first, (after - first).days, settings().timezone)
     return render_template(
@@ -133,7 +132,7 @@ def rotations() -> ResponseReturnValue:
         "rota/rotations.html",
         form=form,
         end_form=EndForm(),
-        rotations=rota.list_rotations(session, utcnow()),
+        rotations=rota.list_rotations(session, now()),
     )
 
 
@@ -146,7 +145,7 @@ def end_rotation(rotation_id: int) -> ResponseReturnValue:
         abort(400)
     session = db_session()
     try:
-        rota.end_rotation(session, rotation_id, _instant(form.at.data) or utcnow())
+        rota.end_rotation(session, rotation_id, _instant(form.at.data) or now())
     except rota.RotaError as error:
         _failed(error)
     else:
@@ -183,7 +182,7 @@ def overrides() -> ResponseReturnValue:
         "rota/overrides.html",
         form=form,
         action=ActionForm(),
-        overrides=rota.upcoming_overrides(session, utcnow()),
+        overrides=rota.upcoming_overrides(session, now()),
     )
 
 
@@ -195,7 +194,7 @@ def cancel_override(override_id: int) -> ResponseReturnValue:
         abort(400)
     session = db_session()
     try:
-        rota.cancel_override(session, override_id, utcnow())
+        rota.cancel_override(session, override_id, now())
     except rota.RotaError as error:
         _failed(error)
     else:
@@ -210,7 +209,7 @@ def swaps() -> ResponseReturnValue:
     """Swaps on offer and swaps waiting for a supervisor's decision."""
     return render_template(
         "rota/swaps.html",
-        swaps=rota_swaps.open_swaps(db_session(), utcnow()),
+        swaps=rota_swaps.open_swaps(db_session(), now()),
         action=ActionForm(),
     )
 
@@ -237,7 +236,7 @@ def approve_swap(swap_id: int) -> ResponseReturnValue:
     """Approve a taken swap: the taker is put on duty."""
     user = signed_in()
     return _swap_action(
-        lambda: rota_swaps.approve_swap(db_session(), swap_id, user.id, utcnow()),
+        lambda: rota_swaps.approve_swap(db_session(), swap_id, user.id, now()),
         _("Swap approved."),
         ".swaps",
     )
@@ -249,7 +248,7 @@ def reject_swap(swap_id: int) -> ResponseReturnValue:
     """Refuse a taken swap, with an optional note."""
     user, note = signed_in(), ActionForm().note.data or ""
     return _swap_action(
-        lambda: rota_swaps.reject_swap(db_session(), swap_id, user.id, utcnow(), note),
+        lambda: rota_swaps.reject_swap(db_session(), swap_id, user.id, now(), note),
         _("Swap rejected."),
         ".swaps",
     )
@@ -263,7 +262,7 @@ def cancel_swap(swap_id: int) -> ResponseReturnValue:
     supervisor = user.role in SUPERVISORS
     offerer = None if supervisor else volunteer()
     return _swap_action(
-        lambda: rota_swaps.cancel_swap(db_session(), swap_id, utcnow(), volunteer_id=offerer),
+        lambda: rota_swaps.cancel_swap(db_session(), swap_id, now(), volunteer_id=offerer),
         _("Swap withdrawn."),
         ".swaps" if supervisor else ".mine",
     )
@@ -277,7 +276,7 @@ def take_swap(swap_id: int) -> ResponseReturnValue:
     approval = settings().swap_requires_approval
     return _swap_action(
         lambda: rota_swaps.take_swap(
-            db_session(), swap_id, taker, utcnow(), requires_approval=approval
+            db_session(), swap_id, taker, now(), requires_approval=approval
         ),
         _("You took the shift; a supervisor will confirm it.")
         if approval
@@ -303,7 +302,7 @@ def offer_swap() -> ResponseReturnValue:
             layer=form.layer.data,
             starts_at=window[0],
             ends_at=window[1],
-            now=utcnow(),
+            now=now(),
             note=form.note.data or "",
         )
     except rota.RotaError as error:
@@ -321,24 +320,24 @@ def mine() -> ResponseReturnValue:
     """My shifts, swaps I can take, my own offers and my calendar feed (mobile-friendly)."""
     volunteer_id = volunteer()
     session = db_session()
-    now = utcnow()
+    moment = now()
     token = rota_calendar.feed_token(session, volunteer_id)
     session.commit()
     return render_template(
         "rota/mine.html",
-        shifts=rota.upcoming_shifts(session, volunteer_id, now),
-        available=rota_swaps.available_swaps(session, volunteer_id, now),
-        offered=rota_swaps.swaps_offered_by(session, volunteer_id, now),
+        shifts=rota.upcoming_shifts(session, volunteer_id, moment),
+        available=rota_swaps.available_swaps(session, volunteer_id, moment),
+        offered=rota_swaps.swaps_offered_by(session, volunteer_id, moment),
         feed_url=settings().public_base_url + url_for(".feed", token=token),
         action=ActionForm(),
-        now=now,
+        now=moment,
     )
 
 
 @bp.get("/calendar/<token>.ics")
 def feed(token: str) -> ResponseReturnValue:
     """A volunteer's shifts as iCal, for phone calendars; the secret token is the only key."""
-    document = rota_calendar.ical_feed(db_session(), token, utcnow())
+    document = rota_calendar.ical_feed(db_session(), token, now())
     if document is None:
         abort(404)
     return Response(document, mimetype="text/calendar")
@@ -352,7 +351,7 @@ def coverage() -> ResponseReturnValue:
     report = None
     session = db_session()
     if form.validate():
-        report = rota_reports.coverage_report(session, utcnow(), form.days.data or 30)
+        report = rota_reports.coverage_report(session, now(), form.days.data or 30)
     return render_template(
         "rota/coverage.html",
         form=form,
@@ -369,7 +368,7 @@ def fairness() -> ResponseReturnValue:
     report = None
     if form.validate():
         tz = _tz()
-        last = form.date_to.data or wall(utcnow(), tz).date()
+        last = form.date_to.data or wall(now(), tz).date()
         first = form.date_from.data or last - timedelta(days=29)
         report = rota_reports.fairness_report(
             db_session(),

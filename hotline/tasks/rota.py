@@ -11,8 +11,7 @@ from celery import shared_task
 from sqlalchemy.orm import Session
 
 from hotline import rota_notify
-from hotline.db import utcnow
-from hotline.extensions import database, settings, telephony
+from hotline.extensions import database, now, settings, telephony
 
 logger = logging.getLogger(__name__)
 
@@ -24,17 +23,17 @@ def _exclusive(name: str, sweep: Callable[[Session, datetime], object]) -> None:
     """Run `sweep` under the named lease, so two runs (two beats, a slow worker) never overlap."""
     holder = uuid.uuid4().hex
     with database().sessions() as session:
-        if not rota_notify.acquire_lock(session, name, holder, utcnow(), LOCK_TTL):
+        if not rota_notify.acquire_lock(session, name, holder, now(), LOCK_TTL):
             logger.info("%s is already running; skipped", name)
             return
         session.commit()
         try:
-            result = sweep(session, utcnow())
+            result = sweep(session, now())
             session.commit()
             logger.info("%s done: %s", name, result)
         finally:
             session.rollback()
-            rota_notify.release_lock(session, name, holder, utcnow())
+            rota_notify.release_lock(session, name, holder, now())
             session.commit()
 
 
@@ -43,10 +42,10 @@ def send_due_reminders() -> None:
     """Text volunteers whose shift starts soon, and primaries at handoff; each SMS at most once."""
     config = settings()
 
-    def sweep(session: Session, now: datetime) -> int:
+    def sweep(session: Session, at: datetime) -> int:
         return rota_notify.send_due_reminders(
             session,
-            now,
+            at,
             telephony().send_sms,
             lead=timedelta(minutes=config.rota_reminder_lead_minutes),
             timezone=config.timezone,
@@ -61,11 +60,11 @@ def check_coverage() -> None:
     """Alert supervisors (SMS and dashboard) of rota gaps starting within the alert horizon."""
     config = settings()
 
-    def sweep(session: Session, now: datetime) -> int:
+    def sweep(session: Session, at: datetime) -> int:
         return len(
             rota_notify.check_coverage(
                 session,
-                now,
+                at,
                 telephony().send_sms,
                 horizon=timedelta(hours=config.rota_alert_horizon_hours),
                 timezone=config.timezone,
