@@ -1,0 +1,125 @@
+"""Read audio files as mono 16-bit PCM chunks for Vosk, one small block at a time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+from numpy.typing import NDArray
+
+logger = logging.getLogger(__name__)
+
+# Vosk's examples feed 4000 frames per AcceptWaveform. Endpointing is checked once per call, so
+# feeding the same chunks is what makes our text identical to a plain Vosk decode of a WAV file.
+CHUNK_FRAMES = 4000
+# Kaldi resamples internally from any rate in this range, and 8 kHz telephone audio decodes
+# better fed at its own rate than upsampled first (STYLE.md section 7).
+MIN_RATE = 8000
+MAX_RATE = 48000
+# Outside that range we resample to the rate the models are trained at.
+MODEL_RATE = 16000
+TELEPHONE_RATE = 8000
+
+
+class AudioError(Exception):
+    """The audio file is missing, unreadable or corrupt."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What libsndfile reports about a file before any decoding."""
+
+    samplerate: int
+    channels: int
+    format: str
+    subtype: str
+
+
+def probe(path: Path) -> AudioInfo:
+    """Read an audio file's header; raise AudioError if it cannot be decoded."""
+    if not path.is_file():
+        raise AudioError(f"{path}: no such file")
+    try:
+        info = sf.info(str(path))
+    except sf.SoundFileError as exc:
+        raise AudioError(f"{path}: not a readable audio file ({exc})") from exc
+    if info.samplerate <= 0 or info.channels <= 0:
+        raise AudioError(f"{path}: bad header ({info.samplerate} Hz, {info.channels} channels)")
+    return AudioInfo(int(info.samplerate), int(info.channels), str(info.format), str(info.subtype))
+
+
+def feed_rate(samplerate: int) -> int:
+    """The rate to hand Vosk for audio recorded at `samplerate`."""
+    return samplerate if MIN_RATE <= samplerate <= MAX_RATE else MODEL_RATE
+
+
+class PcmStream:
+    """Iterates over a file as mono little-endian 16-bit PCM chunks at `rate`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.info = probe(path)
+        self.rate = feed_rate(self.info.samplerate)
+        self.frames_read = 0
+        logger.debug("reading %s: %s", path, self.info)
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds of audio read so far (the whole file once iteration has finished)."""
+        return self.frames_read / self.info.samplerate
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.frames_read = 0
+        if self.rate == self.info.samplerate:
+            for block in _mono_blocks(self.path):
+                self.frames_read += len(block)
+                yield _to_pcm16(block)
+            return
+        logger.info("resampling %s from %d Hz to %d Hz", self.path, self.info.samplerate, self.rate)
+        resampler = soxr.ResampleStream(self.info.samplerate, self.rate, 1, dtype="float32")
+        for block in _mono_blocks(self.path):
+            self.frames_read += len(block)
+            yield _to_pcm16(resampler.resample_chunk(block))
+        yield _to_pcm16(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+
+
+def to_telephone(src: Path, dst: Path) -> Path:
+    """Write `src` as 8 kHz mono mu-law WAV, the way a phone line delivers a voicemail."""
+    info = probe(src)
+    resampler = soxr.ResampleStream(info.samplerate, TELEPHONE_RATE, 1, dtype="float32")
+    with sf.SoundFile(
+        str(dst), "w", samplerate=TELEPHONE_RATE, channels=1, format="WAV", subtype="ULAW"
+    ) as out:
+        for block in _mono_blocks(src):
+            out.write(_clip(resampler.resample_chunk(block)))
+        out.write(_clip(resampler.resample_chunk(np.zeros(0, np.float32), last=True)))
+    return dst
+
+
+def _mono_blocks(path: Path) -> Iterator[NDArray[np.float32]]:
+    """Float blocks in [-1, 1] of CHUNK_FRAMES frames, channels averaged: one block in memory."""
+    try:
+        with sf.SoundFile(str(path)) as audio:
+            while True:
+                block = audio.read(CHUNK_FRAMES, dtype="float32", always_2d=True)
+                if not len(block):
+                    return
+                yield block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float32)
+    except sf.SoundFileError as exc:
+        raise AudioError(f"{path}: cannot decode audio ({exc})") from exc
+
+
+def _clip(samples: NDArray[np.float32]) -> NDArray[np.float32]:
+    # Resampling can overshoot full scale, and libsndfile does not clip floats when encoding.
+    return np.clip(samples, -1.0, 1.0)
+
+
+def _to_pcm16(samples: NDArray[np.float32]) -> bytes:
+    # libsndfile reads 16-bit PCM as s / 32768, so scaling back restores the exact samples.
+    scaled: NDArray[np.float32] = np.clip(np.rint(samples * 32768.0), -32768, 32767)
+    return scaled.astype("<i2").tobytes()
