@@ -353,8 +353,8 @@ def gather(
     flow: Flow,
     policy: LinePolicy,
     params: Mapping[str, str],
-    step: int,
     now: datetime,
+    step: int,
 ) -> Reply:
     """The caller answered a menu (or said nothing: no Digits)."""
     sid = params["CallSid"]
@@ -373,8 +373,8 @@ def dial_result(
     flow: Flow,
     policy: LinePolicy,
     params: Mapping[str, str],
-    group: int,
     now: datetime,
+    group: int,
 ) -> Reply:
     """A ring group's dial ended: a volunteer talked with the caller, or nobody accepted."""
     sid = params["CallSid"]
@@ -406,9 +406,9 @@ def screen(
     flow: Flow,
     policy: LinePolicy,
     params: Mapping[str, str],
+    now: datetime,
     parent_sid: str,
     index: int,
-    now: datetime,
 ) -> Reply:
     """The volunteer picked up: say what the call is about and ask them to press 1."""
     child = params.get("CallSid", "")
@@ -442,9 +442,9 @@ def screen_result(
     flow: Flow,
     policy: LinePolicy,
     params: Mapping[str, str],
+    now: datetime,
     parent_sid: str,
     index: int,
-    now: datetime,
 ) -> Reply:
     """The volunteer pressed a key (or not): 1 bridges the call, anything else lets it hunt on."""
     digits = params.get("Digits", "")
@@ -557,9 +557,9 @@ def recording_action(
 
 
 def recording_status(
-    session: Session, policy: LinePolicy, params: Mapping[str, str], now: datetime
-) -> tuple[int, ...]:
-    """The carrier says a recording is ready, absent or failed; returns recordings to queue."""
+    session: Session, flow: Flow, policy: LinePolicy, params: Mapping[str, str], now: datetime
+) -> CallUpdate:
+    """The carrier says a recording is ready, absent or failed (the reply is ignored)."""
     sid = params["CallSid"]
     facts = _recording_facts(params, default_status="completed")
     key = f"recording_status:{facts.sid or '-'}:{facts.status}"
@@ -568,7 +568,7 @@ def recording_status(
     call.voicemail_started_at = call.voicemail_started_at or now
     recording = _upsert_recording(session, call, facts) if facts.sid else None
     settle(session, policy, call, now)
-    return _to_enqueue(recording)
+    return CallUpdate((), _to_enqueue(recording))
 
 
 def _recording_facts(params: Mapping[str, str], default_status: str) -> RecordingFacts:
@@ -585,15 +585,16 @@ def _recording_facts(params: Mapping[str, str], default_status: str) -> Recordin
 
 
 def call_status(
-    session: Session, policy: LinePolicy, params: Mapping[str, str], now: datetime
-) -> None:
-    """The carrier reports the call's status; a final one ends the call and settles its ticket."""
+    session: Session, flow: Flow, policy: LinePolicy, params: Mapping[str, str], now: datetime
+) -> Reply:
+    """The carrier reports the call's status; a final one ends the call and settles its ticket
+    (the reply is ignored)."""
     sid = params["CallSid"]
     status = params.get("CallStatus", "")
     record_event(session, sid, "status", f"status:{status}", params, now)
     call = _call_for(session, sid, params, now)
     if call.ended_at is not None:
-        return
+        return ()
     call.carrier_status = status or call.carrier_status
     if status in FINAL_CALL_STATUSES:
         call.ended_at = now
@@ -602,6 +603,7 @@ def call_status(
         except ValueError:
             call.duration_s = None
         settle(session, policy, call, now)
+    return ()
 
 
 def settle(session: Session, policy: LinePolicy, call: Call, now: datetime) -> None:

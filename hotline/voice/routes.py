@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Callable
 
 from flask import Blueprint, Response, request
-from sqlalchemy.orm import Session
 
 from hotline import calls
 from hotline.extensions import db_session, now, settings
@@ -22,8 +20,6 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("voice", __name__)
 
-Handler = Callable[[Session, Flow, calls.LinePolicy, Mapping[str, str], datetime], Reply]
-
 
 def _twiml(reply: Reply) -> Response:
     return Response(render(reply, settings().public_base_url), mimetype="application/xml")
@@ -36,22 +32,30 @@ def _int_arg(name: str) -> int:
         return -1
 
 
-def _answer(handler: Handler) -> Response:
-    """Run a handler in one transaction; on any error the caller is apologised to and sent to
-    voicemail, never a 500 to the carrier."""
+def _answer(handler: Callable[..., Reply | calls.CallUpdate], **args: object) -> Response:
+    """Run one domain handler in one transaction, then queue its recordings.
+
+    On any error the caller is apologised to and sent to voicemail: never a 500 to the carrier.
+    """
+    missing = _missing_sid()
+    if missing is not None:
+        return missing
     session = db_session()
     flow: Flow | None = None
     policy = calls.LinePolicy.from_settings(settings())
     form = request.form.to_dict()
     try:
         flow = load_flow(settings().ivr_flow_path)
-        reply = handler(session, flow, policy, form, now())
+        result = handler(session, flow, policy, form, now(), **args)
         session.commit()
     except Exception:
         session.rollback()
         logger.exception("webhook %s failed for call %s", request.path, form.get("CallSid"))
-        reply = calls.error_reply(flow, policy)
-    return _twiml(reply)
+        return _twiml(calls.error_reply(flow, policy))
+    update = result if isinstance(result, calls.CallUpdate) else calls.CallUpdate(result)
+    for recording_id in update.enqueue_recordings:
+        enqueue_download(recording_id)
+    return _twiml(update.reply)
 
 
 def _missing_sid() -> Response | None:
@@ -65,46 +69,36 @@ def _missing_sid() -> Response | None:
 @twilio_signed
 def incoming() -> Response:
     """A call rings the line."""
-    return _missing_sid() or _answer(calls.incoming)
+    return _answer(calls.incoming)
 
 
 @bp.post(HOOK_PATHS["gather"])
 @twilio_signed
 def gather() -> Response:
     """The caller pressed keys at a menu, or timed out."""
-    step = _int_arg("step")
-    return _missing_sid() or _answer(
-        lambda s, f, p, form, at: calls.gather(s, f, p, form, step, at)
-    )
+    return _answer(calls.gather, step=_int_arg("step"))
 
 
 @bp.post(HOOK_PATHS["dial"])
 @twilio_signed
 def dial() -> Response:
-    """A volunteer's leg ended (DialCallStatus)."""
-    index = _int_arg("idx")
-    return _missing_sid() or _answer(
-        lambda s, f, p, form, at: calls.dial_result(s, f, p, form, index, at)
-    )
+    """A ring group's dial ended (DialCallStatus)."""
+    return _answer(calls.dial_result, group=_int_arg("idx"))
 
 
 @bp.post(HOOK_PATHS["screen"])
 @twilio_signed
 def screen() -> Response:
-    """The volunteer's phone was answered: screen before bridging."""
-    parent, index = request.args.get("call", ""), _int_arg("idx")
-    return _missing_sid() or _answer(
-        lambda s, f, p, form, at: calls.screen(s, f, p, form, parent, index, at)
-    )
+    """A volunteer's phone was answered: screen before bridging."""
+    return _answer(calls.screen, parent_sid=request.args.get("call", ""), index=_int_arg("idx"))
 
 
 @bp.post(HOOK_PATHS["screen_result"])
 @twilio_signed
 def screen_result() -> Response:
     """The volunteer pressed a key while screened."""
-    parent, index = request.args.get("call", ""), _int_arg("idx")
-    return _missing_sid() or _answer(
-        lambda s, f, p, form, at: calls.screen_result(s, f, p, form, parent, index, at)
+    return _answer(
+        calls.screen_result, parent_sid=request.args.get("call", ""), index=_int_arg("idx")
     )
 
 
@@ -112,48 +106,18 @@ def screen_result() -> Response:
 @twilio_signed
 def recording() -> Response:
     """The caller finished recording a voicemail."""
-    queued: list[int] = []
-
-    def handle(
-        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], at: datetime
-    ) -> Reply:
-        update = calls.recording_action(s, f, p, form, at)
-        queued.extend(update.enqueue_recordings)
-        return update.reply
-
-    response = _missing_sid() or _answer(handle)
-    for recording_id in queued:
-        enqueue_download(recording_id)
-    return response
+    return _answer(calls.recording_action)
 
 
 @bp.post(HOOK_PATHS["recording_status"])
 @twilio_signed
 def recording_status() -> Response:
     """The carrier's recordingStatusCallback."""
-    queued: list[int] = []
-
-    def handle(
-        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], at: datetime
-    ) -> Reply:
-        queued.extend(calls.recording_status(s, p, form, at))
-        return ()
-
-    response = _missing_sid() or _answer(handle)
-    for recording_id in queued:
-        enqueue_download(recording_id)
-    return response
+    return _answer(calls.recording_status)
 
 
 @bp.post(HOOK_PATHS["status"])
 @twilio_signed
 def status() -> Response:
     """The carrier's call statusCallback."""
-
-    def handle(
-        s: Session, f: Flow, p: calls.LinePolicy, form: Mapping[str, str], at: datetime
-    ) -> Reply:
-        calls.call_status(s, p, form, at)
-        return ()
-
-    return _missing_sid() or _answer(handle)
+    return _answer(calls.call_status)

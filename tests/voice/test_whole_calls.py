@@ -92,13 +92,13 @@ def test_three_invalid_digits_lead_to_voicemail(
     session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
 ) -> None:
     on_duty(1)
-    talk = simulator.run(Caller(presses=["7", "8", "6"], voicemail=VOICEMAIL))
+    talk = simulator.run(Caller(presses=["7", "5", "6"], voicemail=VOICEMAIL))
 
     call, ticket = only_call(session)
     assert talk.dialled == []
     assert call.outcome is CallOutcome.VOICEMAIL
     assert ticket.source is TicketSource.VOICEMAIL
-    assert [step["input"] for step in call.path][1:] == ["7", "8", "6"]
+    assert [step["input"] for step in call.path][1:] == ["7", "5", "6"]
 
 
 def test_silence_replays_the_menu_then_voicemail(
