@@ -58,6 +58,25 @@ def both(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
 
 
+def pinned(code: str, text: str, **settings: object) -> dict[str, object]:
+    """A prompt always said in `code` (speak_in), e.g. pinned("en", "For English, press 9.")."""
+    return {code: text, "speak_in": code, **settings}
+
+
+def with_offers(data: dict[str, Any]) -> None:
+    """The menu as main.yaml has it: choices, then each language offered in its own voice."""
+    menu = data["nodes"]["menu"]
+    menu["prompt"] = [
+        both("菜单", "Menu"),
+        pinned("en", "For English, press 9.", only_for="zh"),
+        pinned("zh", "中文服务请按8。", only_for=["en"]),
+    ]
+    menu["options"]["9"] = {"goto": "english"}
+    menu["options"]["8"] = {"goto": "chinese", "only_for": "en"}
+    data["nodes"]["english"] = {"type": "language", "language": "en", "next": "menu"}
+    data["nodes"]["chinese"] = {"type": "language", "language": "zh", "next": "menu"}
+
+
 def small_flow() -> dict[str, Any]:
     messages = {
         key: both(f"{key} 中文", f"{key} English")
@@ -110,6 +129,35 @@ def write(tmp_path: Path, data: object, name: str = "main.yaml") -> Path:
 
 def test_small_flow_passes_check(tmp_path: Path) -> None:
     assert check_file(write(tmp_path, small_flow())) == []
+
+
+def test_prompt_lists_pins_and_only_for_pass_check(tmp_path: Path) -> None:
+    data = small_flow()
+    with_offers(data)
+    # Said only to Chinese callers, so it needs no English text.
+    data["nodes"]["menu"]["on_invalid"] = [
+        both("无效", "Invalid"),
+        {"zh": "请再试", "only_for": "zh"},
+    ]
+
+    assert check_file(write(tmp_path, data)) == []
+
+
+def test_prompt_list_loads_in_order_with_pins_and_only_for(tmp_path: Path) -> None:
+    data = small_flow()
+    with_offers(data)
+
+    menu = load_flow(write(tmp_path, data)).nodes["menu"]
+
+    assert isinstance(menu, Menu)
+    assert menu.prompt == (
+        Prompt(both("菜单", "Menu")),
+        Prompt({"en": "For English, press 9."}, speak_in="en", only_for=frozenset({"zh"})),
+        Prompt({"zh": "中文服务请按8。"}, speak_in="zh", only_for=frozenset({"en"})),
+    )
+    assert menu.options["8"] == Option(goto="chinese", only_for=frozenset({"en"}))
+    assert menu.on_invalid == (Prompt(both("无效", "Invalid")),)
+    assert menu.on_no_input == ()
 
 
 def add_loop(data: dict[str, Any]) -> None:
@@ -260,6 +308,51 @@ BROKEN = [
         "id: 'other' does not match the file name main.yaml",
         id="id-not-file-name",
     ),
+    pytest.param(
+        set_in("nodes", "menu", "prompt", [both("菜单", "Menu"), {"zh": "按9", "speak_in": "en"}]),
+        "menu: prompt[1] has no 'en' text (it is pinned to 'en' with speak_in)",
+        id="pinned-prompt-without-its-language",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "prompt", [both("菜单", "Menu"), pinned("fr", "Tapez 7.")]),
+        "menu: prompt[1] is pinned to 'fr' (speak_in), not one of the flow's languages",
+        id="pinned-to-unknown-language",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "prompt", pinned("en", "Menu", zh="菜单")),
+        "menu: prompt has text for 'zh' that is never said (speak_in: en)",
+        id="pinned-prompt-with-other-text",
+    ),
+    pytest.param(
+        set_in(
+            "nodes",
+            "menu",
+            "prompt",
+            [both("菜单", "Menu"), {**both("按", "Press"), "only_for": "fr"}],
+        ),
+        "menu: prompt[1] is only_for 'fr', not one of the flow's languages",
+        id="prompt-only-for-unknown-language",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "prompt", {**both("菜单", "Menu"), "only_for": "zh"}),
+        "menu: the menu says nothing to callers in 'en'",
+        id="menu-silent-in-a-language",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "prompt", {**both("菜单", "Menu"), "only_for": "zh"}),
+        "menu: prompt has text for 'en' that is never said (only_for: zh)",
+        id="only-for-prompt-with-other-text",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "options", "2", {"goto": "message", "only_for": ["en", "fr"]}),
+        "menu: option '2' is only_for 'fr', not one of the flow's languages",
+        id="option-only-for-unknown-language",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "on_invalid", [both("无效", "Invalid"), {"zh": "请再试"}]),
+        "menu: on_invalid[1] has no 'en' text",
+        id="on-invalid-list-missing-language",
+    ),
 ]
 
 
@@ -303,6 +396,35 @@ SCHEMA_BROKEN = [
     ),
     pytest.param(
         set_in("version", "one"), "version: 'one' is not of type 'integer'", id="version-text"
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "prompt", [both("菜单", "Menu"), {"en": "Nine", "speek_in": "en"}]),
+        "menu: prompt[1]: 'speek_in' is not allowed: a prompt takes text per language code "
+        "(zh: ..., en: ...) and optionally audio: {zh: URL}, speak_in: <code> (always said in "
+        "that language) and only_for: <codes> (said only to callers in those languages)",
+        id="misspelt-prompt-setting",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "prompt", []),
+        "menu: prompt: [] should be non-empty",
+        id="empty-prompt-list",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "prompt", [both("菜单", "Menu"), pinned("English", "Nine")]),
+        "menu: prompt[1].speak_in: 'English' is not allowed: "
+        "a two- or three-letter language code such as zh or en",
+        id="pin-not-a-language-code",
+    ),
+    pytest.param(
+        set_in("nodes", "menu", "options", "2", {"goto": "message", "only_for": "Chinese"}),
+        "menu: options.2.only_for: a language code such as zh, or a list of them such as [zh, en]",
+        id="only-for-not-a-language-code",
+    ),
+    pytest.param(
+        set_in("messages", "goodbye", pinned("zh", "再见")),
+        "goodbye: 'speak_in' is not allowed: a prompt takes text per language code "
+        "(zh: ..., en: ...) and optionally audio: {zh: URL}, played instead of the text",
+        id="pinned-message",
     ),
 ]
 
@@ -456,7 +578,7 @@ def test_parse_flow_accepts_safe_load_data_with_int_keys() -> None:
 
 
 def test_check_flow_on_a_flow_built_in_code() -> None:
-    prompt = Prompt({"zh": "你好"})
+    prompt = (Prompt({"zh": "你好"}),)
     flow_nodes: dict[str, Node] = {
         "a": Menu("a", prompt, {"1": Option(goto="b"), "2": Option()}),
         "b": Say("b", prompt, "a"),

@@ -11,6 +11,7 @@ from hotline.ivr.model import (
     FlowError,
     Menu,
     Prompt,
+    Prompts,
     Say,
     SetLanguage,
     Transfer,
@@ -97,6 +98,8 @@ def advance(flow: Flow, state: IvrState, digits: str | None) -> Outcome:
     state = replace(state, language=language)
     key = (digits or "").strip()
     option = node.options.get(key) if key else None
+    if option is not None and not option.offered_to(language):
+        option = None  # a key for callers in another language: a wrong key here
     if option is None:
         return _failed(flow, node, state, node.on_invalid if key else node.on_no_input)
     if option.action == "repeat":
@@ -124,7 +127,7 @@ def message(flow: Flow, key: str, language: str, /, **params: object) -> SpokenP
     prompt = flow.messages.get(key)
     if prompt is None:
         raise FlowError(f"{key}: flow {flow.id} has no such message")
-    spoken = _speak(flow, prompt, flow.resolve_language(language))
+    spoken = _speak_one(flow, prompt, flow.resolve_language(language))
     try:
         names = placeholders(spoken.text)
     except FlowError as exc:
@@ -160,15 +163,15 @@ def _enter(
         if isinstance(node, Menu):
             return _ask(flow, node, state, said)
         if isinstance(node, Say):
-            said += (_speak(flow, node.prompt, language),)
+            said += _speak(flow, node.prompt, language)
             node_id = node.next
             continue
         if isinstance(node, SetLanguage):
             language = flow.resolve_language(node.language)
-            said += _speak_optional(flow, node.prompt, language)
+            said += _speak(flow, node.prompt, language)
             node_id = node.next
             continue
-        said += _speak_optional(flow, node.prompt, language)
+        said += _speak(flow, node.prompt, language)
         if isinstance(node, Transfer):
             return Connect(state, category, said)
         if isinstance(node, Voicemail):
@@ -187,35 +190,39 @@ def _broken(
     logger.error("flow %s: node %s is missing or loops; taking a message", flow.id, node_id)
     apology = flow.messages.get("error_apology")
     if apology is not None:
-        said += (_speak(flow, apology, language),)
+        said += (_speak_one(flow, apology, language),)
     return TakeMessage(IvrState(node_id, language, 0, category), category, said)
 
 
 def _ask(flow: Flow, menu: Menu, state: IvrState, said: tuple[SpokenPrompt, ...]) -> Ask:
-    prompts = (*said, _speak(flow, menu.prompt, state.language))
+    prompts = (*said, *_speak(flow, menu.prompt, state.language))
     return Ask(state, prompts, num_digits=1, timeout_s=menu.timeout_s or DEFAULT_TIMEOUT_S)
 
 
-def _failed(flow: Flow, menu: Menu, state: IvrState, notice: Prompt | None) -> Outcome:
+def _failed(flow: Flow, menu: Menu, state: IvrState, notice: Prompts) -> Outcome:
     """A wrong key or silence: say why and ask again, or give up after max_attempts."""
     attempts = state.attempts + 1
     if attempts >= menu.max_attempts:
         if menu.on_exhausted is None:
             return TakeMessage(replace(state, attempts=attempts), state.category, ())
         return _enter(flow, menu.on_exhausted, state.language, state.category, ())
-    said = _speak_optional(flow, notice, state.language)
+    said = _speak(flow, notice, state.language)
     return _ask(flow, menu, replace(state, attempts=attempts), said)
 
 
-def _speak(flow: Flow, prompt: Prompt, language: str) -> SpokenPrompt:
-    """The prompt in `language`; a prompt lacking it falls back (and keeps its own voice)."""
+def _speak(flow: Flow, prompts: Prompts, language: str) -> tuple[SpokenPrompt, ...]:
+    """A node's prompts in order, leaving out those meant only for callers in other languages."""
+    return tuple(
+        _speak_one(flow, prompt, language) for prompt in prompts if prompt.said_to(language)
+    )
+
+
+def _speak_one(flow: Flow, prompt: Prompt, language: str) -> SpokenPrompt:
+    """The prompt in its pinned language, else in `language`; lacking that, it falls back."""
+    language = prompt.speak_in or language
     if language not in prompt.text and flow.default_language in prompt.text:
         language = flow.default_language
     elif language not in prompt.text and prompt.text:
         language = next(iter(prompt.text))
     text, audio_url = prompt.for_language(language)
     return SpokenPrompt(text, flow.say_language(language), audio_url)
-
-
-def _speak_optional(flow: Flow, prompt: Prompt | None, language: str) -> tuple[SpokenPrompt, ...]:
-    return () if prompt is None else (_speak(flow, prompt, language),)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from hotline.ivr.model import (
     Node,
     Option,
     Prompt,
+    Prompts,
     Routing,
     Say,
     SetLanguage,
@@ -39,6 +41,9 @@ __all__ = [
 ]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "ivr_flows" / "schema.json"
+
+# Keys of a prompt that are not the text of a language.
+_PROMPT_SETTINGS = frozenset({"audio", "speak_in", "only_for"})
 
 
 class _FlowYamlLoader(yaml.SafeLoader):
@@ -129,7 +134,8 @@ def _validator() -> Draft202012Validator:
 
 
 def _schema_message(error: ValidationError) -> str:
-    description = error.schema.get("description") if isinstance(error.schema, Mapping) else None
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    description = schema.get("description")
     if not isinstance(description, str):
         return error.message
     # jsonschema's own wording for these ("... is not valid under any of the given schemas",
@@ -138,6 +144,18 @@ def _schema_message(error: ValidationError) -> str:
         return description
     if error.validator == "pattern":
         return f"{error.instance!r} is not allowed: {description}"
+    patterns = schema.get("patternProperties")
+    instance = error.instance
+    if error.validator == "additionalProperties" and patterns and isinstance(instance, Mapping):
+        # A prompt's keys are language codes plus a few settings: name the keys that are neither
+        # (jsonschema would print the regex).
+        known = schema.get("properties", {})
+        unexpected = [
+            repr(key)
+            for key in instance
+            if key not in known and not any(re.search(pattern, key) for pattern in patterns)
+        ]
+        return f"{', '.join(unexpected)} is not allowed: {description}"
     return error.message
 
 
@@ -206,37 +224,55 @@ def _string_keys(value: Any) -> Any:
 
 
 def _prompt(raw: Mapping[str, Any]) -> Prompt:
-    text = {key: value for key, value in raw.items() if key != "audio"}
-    return Prompt(text=text, audio=raw.get("audio", {}))
+    text = {key: value for key, value in raw.items() if key not in _PROMPT_SETTINGS}
+    return Prompt(
+        text=text,
+        audio=raw.get("audio", {}),
+        speak_in=raw.get("speak_in"),
+        only_for=_codes(raw.get("only_for")),
+    )
 
 
-def _optional_prompt(raw: Mapping[str, Any] | None) -> Prompt | None:
-    return None if raw is None else _prompt(raw)
+def _prompts(raw: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None) -> Prompts:
+    """A node's `prompt` (or on_invalid...): absent, one prompt, or a list said in order."""
+    if raw is None:
+        return ()
+    if isinstance(raw, Mapping):
+        return (_prompt(raw),)
+    return tuple(_prompt(item) for item in raw)
+
+
+def _codes(raw: str | Sequence[str] | None) -> frozenset[str]:
+    """`only_for: zh` or `only_for: [zh, en]`; nothing given means every language."""
+    if raw is None:
+        return frozenset()
+    return frozenset((raw,) if isinstance(raw, str) else raw)
 
 
 def _node(node_id: str, raw: Mapping[str, Any]) -> Node:
     kind = raw["type"]
-    prompt = _optional_prompt(raw.get("prompt"))
+    prompt = _prompts(raw.get("prompt"))
     if kind == "menu":
         return Menu(
             id=node_id,
-            prompt=_prompt(raw["prompt"]),
+            prompt=prompt,
             options={
                 key: Option(
                     goto=option.get("goto"),
                     category=option.get("category"),
                     action=option.get("action"),
+                    only_for=_codes(option.get("only_for")),
                 )
                 for key, option in raw["options"].items()
             },
             timeout_s=raw.get("timeout_s"),
             max_attempts=raw.get("max_attempts", 3),
-            on_invalid=_optional_prompt(raw.get("on_invalid")),
-            on_no_input=_optional_prompt(raw.get("on_no_input")),
+            on_invalid=_prompts(raw.get("on_invalid")),
+            on_no_input=_prompts(raw.get("on_no_input")),
             on_exhausted=raw.get("on_exhausted"),
         )
     if kind == "say":
-        return Say(id=node_id, prompt=_prompt(raw["prompt"]), next=raw["next"])
+        return Say(id=node_id, prompt=prompt, next=raw["next"])
     if kind == "language":
         return SetLanguage(id=node_id, language=raw["language"], next=raw["next"], prompt=prompt)
     if kind == "transfer":

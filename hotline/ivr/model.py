@@ -57,15 +57,22 @@ def placeholders(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Prompt:
-    """Something said to the caller: text per language, optionally an audio URL per language."""
+    """Something said to the caller: text per language, optionally an audio URL per language.
+
+    A prompt pinned with `speak_in` is always said in that language, whatever the call's
+    language; one with `only_for` is said only to callers in one of those languages.
+    """
 
     text: Mapping[str, str]
     audio: Mapping[str, str] = field(default_factory=dict)
+    speak_in: str | None = None
+    only_for: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Flows are cached and shared between requests: make them read-only.
         object.__setattr__(self, "text", MappingProxyType(dict(self.text)))
         object.__setattr__(self, "audio", MappingProxyType(dict(self.audio)))
+        object.__setattr__(self, "only_for", frozenset(self.only_for))
 
     def for_language(self, language: str) -> tuple[str, str | None]:
         """The (text, audio URL or None) for `language`, else for the first language given."""
@@ -73,14 +80,34 @@ class Prompt:
             language = next(iter(self.text))
         return self.text.get(language, ""), self.audio.get(language)
 
+    def said_to(self, language: str) -> bool:
+        """Whether a caller whose call is in `language` hears this prompt."""
+        return not self.only_for or language in self.only_for
+
+
+# What a node says: its prompts in order (an empty tuple says nothing).
+Prompts = tuple[Prompt, ...]
+
 
 @dataclass(frozen=True)
 class Option:
-    """One key of a menu: go to a node (optionally setting the call's category), or repeat."""
+    """One key of a menu: go to a node (optionally setting the call's category), or repeat.
+
+    With `only_for`, the key works only for callers in those languages; for others it is a
+    wrong key like any other.
+    """
 
     goto: str | None = None
     category: str | None = None
     action: Literal["repeat"] | None = None
+    only_for: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "only_for", frozenset(self.only_for))
+
+    def offered_to(self, language: str) -> bool:
+        """Whether the key works for a caller whose call is in `language`."""
+        return not self.only_for or language in self.only_for
 
 
 @dataclass(frozen=True)
@@ -88,12 +115,12 @@ class Menu:
     """Ask the caller to press a key; wrong keys and silence count towards `max_attempts`."""
 
     id: str
-    prompt: Prompt
+    prompt: Prompts
     options: Mapping[str, Option]
     timeout_s: int | None = None
     max_attempts: int = 3
-    on_invalid: Prompt | None = None
-    on_no_input: Prompt | None = None
+    on_invalid: Prompts = ()
+    on_no_input: Prompts = ()
     on_exhausted: str | None = None
 
     def __post_init__(self) -> None:
@@ -105,7 +132,7 @@ class Say:
     """Say a prompt, then continue at `next` without waiting for the caller."""
 
     id: str
-    prompt: Prompt
+    prompt: Prompts
     next: str
 
 
@@ -116,7 +143,7 @@ class SetLanguage:
     id: str
     language: str
     next: str
-    prompt: Prompt | None = None
+    prompt: Prompts = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +151,7 @@ class Transfer:
     """Put the caller through to the volunteer on duty."""
 
     id: str
-    prompt: Prompt | None = None
+    prompt: Prompts = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +159,7 @@ class Voicemail:
     """Let the caller leave a message."""
 
     id: str
-    prompt: Prompt | None = None
+    prompt: Prompts = ()
 
 
 @dataclass(frozen=True)
@@ -140,7 +167,7 @@ class Hangup:
     """End the call."""
 
     id: str
-    prompt: Prompt | None = None
+    prompt: Prompts = ()
 
 
 Node = Menu | Say | SetLanguage | Transfer | Voicemail | Hangup

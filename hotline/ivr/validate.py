@@ -15,6 +15,7 @@ from hotline.ivr.model import (
     Menu,
     Node,
     Prompt,
+    Prompts,
     Say,
     SetLanguage,
     Transfer,
@@ -83,7 +84,7 @@ def _check_node(flow: Flow, node: Node) -> Iterator[str]:
     for how, target in edges(node):
         if target not in flow.nodes:
             yield f"{node.id}: {how} goes to '{target}', which is not a node"
-    yield from _check_prompt(flow, node.id, "prompt", node.prompt)
+    yield from _check_prompts(flow, node.id, "prompt", node.prompt)
     if isinstance(node, Menu):
         yield from _check_menu(flow, node)
     if isinstance(node, SetLanguage) and node.language not in _codes(flow):
@@ -98,29 +99,54 @@ def _check_menu(flow: Flow, menu: Menu) -> Iterator[str]:
             yield f"{menu.id}: option '{key}' must be a single key 0-9 or *"
         if (option.goto is None) == (option.action is None):
             yield f"{menu.id}: option '{key}' needs either goto or action: repeat"
+        for code in _unknown(flow, option.only_for):
+            yield f"{menu.id}: option '{key}' is only_for '{code}', not one of the flow's languages"
     if menu.timeout_s is None or menu.timeout_s < 1:
         yield f"{menu.id}: the menu needs timeout_s (seconds to wait for a key)"
     if menu.max_attempts < 1:
         yield f"{menu.id}: max_attempts must be at least 1"
-    if menu.on_invalid is None:
+    if not menu.on_invalid:
         yield f"{menu.id}: the menu needs on_invalid (what to say after a wrong key)"
     if menu.on_exhausted is None:
         yield f"{menu.id}: the menu needs on_exhausted (where to go after repeated failures)"
-    yield from _check_prompt(flow, menu.id, "on_invalid", menu.on_invalid)
-    yield from _check_prompt(flow, menu.id, "on_no_input", menu.on_no_input)
+    for code in _codes(flow):
+        # only_for can leave every part out: the caller would wait in silence for a key.
+        if not any(prompt.said_to(code) for prompt in menu.prompt):
+            yield f"{menu.id}: the menu says nothing to callers in '{code}'"
+    yield from _check_prompts(flow, menu.id, "on_invalid", menu.on_invalid)
+    yield from _check_prompts(flow, menu.id, "on_no_input", menu.on_no_input)
 
 
-def _check_prompt(flow: Flow, where: str, what: str, prompt: Prompt | None) -> Iterator[str]:
-    if prompt is None:
-        return
+def _check_prompts(flow: Flow, where: str, what: str, prompts: Prompts) -> Iterator[str]:
+    """Each prompt of a list, named as in the file: prompt[1] is the second of the list."""
+    for index, prompt in enumerate(prompts):
+        yield from _check_prompt(
+            flow, where, what if len(prompts) == 1 else f"{what}[{index}]", prompt
+        )
+
+
+def _check_prompt(flow: Flow, where: str, what: str, prompt: Prompt) -> Iterator[str]:
     codes = _codes(flow)
-    for code in codes:
+    for code in _unknown(flow, prompt.only_for):
+        yield f"{where}: {what} is only_for '{code}', not one of the flow's languages"
+    pin = prompt.speak_in
+    if pin is not None and pin not in codes:
+        # Its text for the pin would be reported too: one line says what to fix.
+        yield f"{where}: {what} is pinned to '{pin}' (speak_in), not one of the flow's languages"
+        return
+    # A pinned prompt is only ever said in its pin; others in each language they are said to.
+    said_in = [pin] if pin is not None else [code for code in codes if prompt.said_to(code)]
+    for code in said_in:
         if not prompt.text.get(code, "").strip():
-            yield f"{where}: {what} has no '{code}' text"
+            pinned = f" (it is pinned to '{pin}' with speak_in)" if pin is not None else ""
+            yield f"{where}: {what} has no '{code}' text{pinned}"
     for kind, given in (("text", prompt.text), ("audio", prompt.audio)):
         for code in given:
             if code not in codes:
                 yield f"{where}: {what} has {kind} for '{code}', not one of the flow's languages"
+            elif code not in said_in:
+                why = f"speak_in: {pin}" if pin is not None else f"only_for: {_listed(prompt)}"
+                yield f"{where}: {what} has {kind} for '{code}' that is never said ({why})"
 
 
 def _check_unreachable(flow: Flow) -> Iterator[str]:
@@ -217,3 +243,12 @@ def _braces(names: Iterable[str]) -> str:
 
 def _codes(flow: Flow) -> list[str]:
     return [language.code for language in flow.languages]
+
+
+def _unknown(flow: Flow, codes: Iterable[str]) -> list[str]:
+    """Those of `codes` that are not languages of the flow, sorted."""
+    return sorted(set(codes) - set(_codes(flow)))
+
+
+def _listed(prompt: Prompt) -> str:
+    return ", ".join(sorted(prompt.only_for))
