@@ -314,20 +314,24 @@ def upcoming_shifts(
 
 
 def seed_demo_rota(session: Session, volunteers: list[Volunteer], now: datetime) -> None:
-    """A primary rotation (12-hour turns) and a backup one (daily), someone on both layers now."""
+    """A daily primary rotation (08:00 handoff) and a daily backup (20:00), both on duty now."""
     if not volunteers:
         return
     tz = ZoneInfo("Asia/Shanghai")
-    # Both start at this morning's 08:00 handoff (yesterday's when it is earlier than 08:00).
+    # Both start at this morning's 08:00 (yesterday's when it is earlier than 08:00); the
+    # backup hands over at 20:00 so primary and backup never both change at once.
     morning = datetime.combine(wall(now, tz).date(), time(8, 0), tz)
     if morning > now:
         morning -= timedelta(days=1)
     half = max(1, len(volunteers) // 2)
     ids = [v.id for v in volunteers]
-    create_rotation(
-        session, name="主班 Primary", member_ids=ids[:half], starts_at=morning, shift_hours=12
-    )
+    create_rotation(session, name="主班 Primary", member_ids=ids[:half], starts_at=morning)
     if ids[half:]:
         create_rotation(
-            session, name="备班 Backup", member_ids=ids[half:], starts_at=morning, layer=2
+            session,
+            name="备班 Backup",
+            member_ids=ids[half:],
+            starts_at=morning,
+            layer=2,
+            handoff_time=time(20, 0),
         )
