@@ -69,7 +69,8 @@ class LinePolicy:
     ring_timeout_s: int
     total_ring_limit_s: int
     voicemail_max_length_s: int
-    tts_voice: str
+    # Voice of <Say> per say_language (zh-CN...); missing = the carrier's default.
+    tts_voices: Mapping[str, str]
     timezone: str
     sla_hours: int
     supervisor_number: str = ""
@@ -81,7 +82,7 @@ class LinePolicy:
             ring_timeout_s=settings.ring_timeout_s,
             total_ring_limit_s=settings.total_ring_limit_s,
             voicemail_max_length_s=settings.voicemail_max_length_s,
-            tts_voice=settings.tts_voice,
+            tts_voices=dict(settings.tts_voices),
             timezone=settings.timezone,
             sla_hours=settings.ticket_sla_hours,
             supervisor_number=settings.supervisor_fallback_number,
@@ -155,7 +156,9 @@ def _state(call: Call) -> IvrState:
 
 def _speak(prompts: tuple[SpokenPrompt, ...], policy: LinePolicy) -> tuple[Say | Play, ...]:
     return tuple(
-        Play(p.audio_url) if p.audio_url else Say(p.text, p.say_language, policy.tts_voice)
+        Play(p.audio_url)
+        if p.audio_url
+        else Say(p.text, p.say_language, policy.tts_voices.get(p.say_language, ""))
         for p in prompts
     )
 
@@ -641,7 +644,7 @@ def error_reply(flow: Flow | None, policy: LinePolicy) -> Reply:
             Say(
                 "抱歉，系统暂时出现问题，请在提示音后留言，我们会尽快回电。",
                 "zh-CN",
-                policy.tts_voice,
+                policy.tts_voices.get("zh-CN", ""),
             ),
         )
     else:

@@ -75,6 +75,17 @@ def parse_str(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def parse_voices(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """Parse `lang=voice` pairs separated by commas (`zh-CN=Polly.Zhiyu,en-US=Polly.Joanna`)."""
+    voices: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        language, sep, voice = (part.strip() for part in pair.partition("="))
+        if not sep or not language or not voice:
+            raise SettingsError(f"{name}: expected language=voice pairs, got {pair!r}")
+        voices[language] = voice
+    return tuple(voices.items())
+
+
 def parse_required(name: str, raw: str) -> str:
     """A string that must not be empty."""
     if not raw.strip():
@@ -159,11 +170,12 @@ class Settings:
         "The IVR flow file to serve.",
         default=PROJECT_ROOT / "ivr_flows" / "main.yaml",
     )
-    tts_voice: str = setting(
-        "HOTLINE_TTS_VOICE",
-        parse_str,
-        "Voice attribute of <Say> (carrier specific, e.g. Polly.Zhiyu); empty = carrier default.",
-        default="",
+    tts_voices: tuple[tuple[str, str], ...] = setting(
+        "HOTLINE_TTS_VOICES",
+        parse_voices,
+        "Voice of <Say> per language, carrier specific: zh-CN=Polly.Zhiyu,en-US=Polly.Joanna;"
+        " a language left out uses the carrier's default voice.",
+        default=(),
     )
     ring_timeout_s: int = setting(
         "HOTLINE_RING_TIMEOUT", parse_int, "Seconds each volunteer rings.", default=20

@@ -66,3 +66,12 @@ def test_every_setting_is_in_the_readme_table() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [variable for variable, _, _ in describe() if f"`{variable}`" not in readme]
     assert missing == []
+
+
+def test_voices_are_chosen_per_language() -> None:
+    settings = Settings.from_env(
+        {**BASE, "HOTLINE_TTS_VOICES": "zh-CN=Polly.Zhiyu, en-US = Polly.Joanna"}
+    )
+    assert dict(settings.tts_voices) == {"zh-CN": "Polly.Zhiyu", "en-US": "Polly.Joanna"}
+    with pytest.raises(SettingsError, match="HOTLINE_TTS_VOICES"):
+        Settings.from_env({**BASE, "HOTLINE_TTS_VOICES": "Polly.Zhiyu"})
