@@ -27,6 +27,7 @@ def create_app(
     from hotline import commands, extensions
     from hotline.celery_app import celery_init_app
     from hotline.dashboard import init_dashboard
+    from hotline.rota_pages import init_rota_pages
     from hotline.voice.routes import bp as voice_bp
 
     settings = settings or Settings.from_env(os.environ)
@@ -46,5 +47,6 @@ def create_app(
     celery_init_app(app, settings)
     app.register_blueprint(voice_bp)
     init_dashboard(app)
+    init_rota_pages(app)
     commands.init_app(app)
     return app

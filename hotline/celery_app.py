@@ -19,7 +19,12 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask)
+    # Every task module, so a worker knows all tasks whatever the web side happened to import.
+    celery_app = Celery(
+        app.name,
+        task_cls=FlaskTask,
+        include=["hotline.tasks.calls", "hotline.tasks.rota", "hotline.tasks.transcription"],
+    )
     celery_app.conf.update(
         broker_url=settings.broker_url,
         task_ignore_result=True,
