@@ -434,9 +434,11 @@ def screen(
 
 
 def _community_name(session: Session, call: Call, language: str) -> str:
-    ticket = tickets.ticket_for_call(session, call)
-    if ticket is not None and ticket.community is not None:
-        return ticket.community.name
+    """The caller's community: this call's ticket's, else the one their last ticket was filed
+    under (residents call back from the same phone), else the county."""
+    community = tickets.caller_community(session, call)
+    if community is not None:
+        return community.name
     return "辖区" if language == "zh" else "the county"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from hotline.models import (
     Call,
     CallOutcome,
     Category,
+    Community,
     Priority,
     Recording,
     Ticket,
@@ -39,6 +40,17 @@ def next_number(session: Session, year: int) -> tuple[int, str]:
 def ticket_for_call(session: Session, call: Call) -> Ticket | None:
     """The ticket a call opened, if any."""
     return session.scalars(select(Ticket).where(Ticket.call_id == call.id)).one_or_none()
+
+
+def caller_community(session: Session, call: Call) -> Community | None:
+    """The community of the call's ticket, else of the caller's most recent ticket that has one."""
+    return session.scalars(
+        select(Community)
+        .join(Ticket, Ticket.community_id == Community.id)
+        .where(or_(Ticket.call_id == call.id, Ticket.caller_number == call.from_number))
+        .order_by((Ticket.call_id == call.id).desc(), Ticket.created_at.desc())
+        .limit(1)
+    ).first()
 
 
 def open_for_call(
@@ -99,3 +111,19 @@ def settle_source(ticket: Ticket, call: Call, voicemail: Recording | None) -> No
         ticket.source = source
         if not ticket.transcript_text:
             ticket.summary = SUMMARY_BY_SOURCE[source]
+
+
+# Long enough to tell voicemails apart in a ticket list; the full text is on the ticket.
+SUMMARY_CHARS = 80
+EMPTY_TRANSCRIPT_SUMMARY = "留言无可识别语音，请回电"
+
+
+def attach_transcript(ticket: Ticket, text: str) -> None:
+    """Put a voicemail's transcript on its ticket: the full text, and its start as the summary."""
+    ticket.transcript_text = text
+    if not text:
+        ticket.summary = EMPTY_TRANSCRIPT_SUMMARY
+    elif len(text) <= SUMMARY_CHARS:
+        ticket.summary = text
+    else:
+        ticket.summary = text[: SUMMARY_CHARS - 1] + "…"

@@ -12,6 +12,7 @@ from hotline.models import (
     Call,
     CallEvent,
     CallOutcome,
+    Community,
     Priority,
     Recording,
     RecordingStatus,
@@ -168,3 +169,18 @@ def test_every_webhook_is_logged_once_per_delivery(
         "screen_result": 1,
         "status": 1,
     }
+
+
+def test_screening_tells_the_volunteer_the_category_and_the_callers_community(
+    session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    on_duty(1)
+    simulator.run(Caller(presses=["2", "1"], volunteers=["no-answer"]))
+    _, earlier = only_call(session)
+    earlier.community = Community(code="dongcheng", name="东城社区")
+    session.commit()
+
+    talk = simulator.run(Caller(presses=["2", "1"], volunteers=["answer"]))
+
+    screened = [line for line in talk.lines if "volunteer hears:" in line]
+    assert screened and all("东城社区" in line and "管网维修" in line for line in screened)
