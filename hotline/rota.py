@@ -23,8 +23,22 @@ from hotline.rota_schedule import Duty, ShiftWindow, cadence, merge_runs, resolv
 from hotline.rota_time import wall
 
 
+def N_(message: str) -> str:
+    """Mark a RotaError message for the catalogs (pybabel extracts N_ by default)."""
+    return message
+
+
 class RotaError(ValueError):
-    """A rota change that cannot be made; the message says why and is shown to the user."""
+    """A rota change that cannot be made: `message` (an English msgid) filled in with `params`.
+
+    The domain imports no flask_babel, so messages are only marked with N_; str(error) is the
+    English text (the CLI's), and the pages show gettext(error.message, **error.params).
+    """
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -131,7 +145,7 @@ def shifts_between(
 
 def _check_window(starts_at: datetime, ends_at: datetime | None) -> None:
     if ends_at is not None and ends_at <= starts_at:
-        raise RotaError("the end must come after the start")
+        raise RotaError(N_("the end must come after the start"))
 
 
 def create_rotation(
@@ -150,17 +164,17 @@ def create_rotation(
 ) -> Rotation:
     """Add a rotation of `member_ids` in that order (the first is on duty at `starts_at`)."""
     if not name.strip():
-        raise RotaError("a rotation needs a name")
+        raise RotaError(N_("a rotation needs a name"))
     if layer < 1:
-        raise RotaError("layers are numbered from 1 (primary)")
+        raise RotaError(N_("layers are numbered from 1 (primary)"))
     if shift_hours < 1:
-        raise RotaError("a shift lasts at least one hour")
+        raise RotaError(N_("a shift lasts at least one hour"))
     if weekdays is not None and not 1 <= weekdays <= 127:
-        raise RotaError("pick at least one weekday")
+        raise RotaError(N_("pick at least one weekday"))
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise RotaError(f"unknown time zone {timezone!r}") from None
+        raise RotaError(N_("unknown time zone %(zone)s"), zone=timezone) from None
     _check_window(starts_at, ends_at)
     rotation = Rotation(
         name=name.strip(),
@@ -184,7 +198,7 @@ def end_rotation(session: Session, rotation_id: int, at: datetime) -> Rotation:
     """Stop a rotation at `at`, its past turns kept as history (one not yet started is dropped)."""
     rotation = session.get(Rotation, rotation_id)
     if rotation is None:
-        raise RotaError(f"no rotation {rotation_id}")
+        raise RotaError(N_("no rotation %(id)s"), id=rotation_id)
     if at <= rotation.starts_at:
         rotation.active = False
     elif rotation.ends_at is None or at < rotation.ends_at:
@@ -207,12 +221,12 @@ def add_override(
     """Put a volunteer on a layer for a window, over whatever the rotations say."""
     _check_window(starts_at, ends_at)
     if layer < 1:
-        raise RotaError("layers are numbered from 1 (primary)")
+        raise RotaError(N_("layers are numbered from 1 (primary)"))
     volunteer = session.get(Volunteer, volunteer_id)
     if volunteer is None or not volunteer.active:
-        raise RotaError("that volunteer is not active")
+        raise RotaError(N_("that volunteer is not active"))
     if on_leave(session, volunteer_id, starts_at, ends_at):
-        raise RotaError(f"{volunteer.name} is on leave during that window")
+        raise RotaError(N_("%(name)s is on leave during that window"), name=volunteer.name)
     override = Override(
         volunteer_id=volunteer_id,
         layer=layer,
@@ -231,7 +245,7 @@ def cancel_override(session: Session, override_id: int, now: datetime) -> Overri
     """Stop an override from counting; the row stays as history."""
     override = session.get(Override, override_id)
     if override is None:
-        raise RotaError(f"no override {override_id}")
+        raise RotaError(N_("no override %(id)s"), id=override_id)
     if override.cancelled_at is None:
         override.cancelled_at = now
         session.flush()
@@ -300,7 +314,7 @@ def member_ids(session: Session, mobiles: Sequence[str]) -> list[int]:
         found[mobile] = volunteer_id
     unknown = [text for text, mobile in wanted if mobile not in found]
     if unknown:
-        raise RotaError(f"no volunteer has the mobile {', '.join(unknown)}")
+        raise RotaError(N_("no volunteer has the mobile %(mobiles)s"), mobiles=", ".join(unknown))
     return [found[mobile] for _, mobile in wanted]
 
 

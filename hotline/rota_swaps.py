@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from hotline.models import SwapRequest, SwapStatus, Volunteer
-from hotline.rota import RotaError, add_override, cancel_override, on_leave, shifts_between
+from hotline.rota import N_, RotaError, add_override, cancel_override, on_leave, shifts_between
 from hotline.rota_schedule import merge_runs
 
 # Requests still in play: the dashboard's queue and the volunteers' swap board.
@@ -23,7 +23,7 @@ OPEN = (SwapStatus.OFFERED, SwapStatus.TAKEN)
 def _get(session: Session, swap_id: int) -> SwapRequest:
     swap = session.get(SwapRequest, swap_id, with_for_update=True)
     if swap is None:
-        raise RotaError(f"no swap request {swap_id}")
+        raise RotaError(N_("no swap request %(id)s"), id=swap_id)
     return swap
 
 
@@ -39,16 +39,16 @@ def offer_swap(
 ) -> SwapRequest:
     """Offer [starts_at, ends_at) of the volunteer's own duty on `layer` to whoever takes it."""
     if starts_at <= now:
-        raise RotaError("only shifts that have not started can be offered")
+        raise RotaError(N_("only shifts that have not started can be offered"))
     if ends_at <= starts_at:
-        raise RotaError("the end must come after the start")
+        raise RotaError(N_("the end must come after the start"))
     runs = merge_runs(
         w
         for w in shifts_between(session, starts_at, ends_at, volunteer_id=volunteer_id)
         if w.layer == layer
     )
     if not any(r.starts_at <= starts_at and r.ends_at >= ends_at for r in runs):
-        raise RotaError("you are not on duty on that layer for the whole window")
+        raise RotaError(N_("you are not on duty on that layer for the whole window"))
     clash = session.scalar(
         select(SwapRequest.id).where(
             SwapRequest.offered_by_id == volunteer_id,
@@ -59,7 +59,7 @@ def offer_swap(
         )
     )
     if clash is not None:
-        raise RotaError(f"that window is already offered (request {clash})")
+        raise RotaError(N_("that window is already offered (request %(id)s)"), id=clash)
     swap = SwapRequest(
         offered_by_id=volunteer_id,
         layer=layer,
@@ -79,16 +79,16 @@ def take_swap(
     """Take an offered window; without required approval the swap is approved at once."""
     swap = _get(session, swap_id)
     if swap.status is not SwapStatus.OFFERED:
-        raise RotaError("this swap is no longer on offer")
+        raise RotaError(N_("this swap is no longer on offer"))
     if swap.starts_at <= now:
-        raise RotaError("this shift has already started")
+        raise RotaError(N_("this shift has already started"))
     if volunteer_id == swap.offered_by_id:
-        raise RotaError("you cannot take your own shift")
+        raise RotaError(N_("you cannot take your own shift"))
     taker = session.get(Volunteer, volunteer_id)
     if taker is None or not taker.active:
-        raise RotaError("that volunteer is not active")
+        raise RotaError(N_("that volunteer is not active"))
     if on_leave(session, volunteer_id, swap.starts_at, swap.ends_at):
-        raise RotaError(f"{taker.name} is on leave during that window")
+        raise RotaError(N_("%(name)s is on leave during that window"), name=taker.name)
     swap.taken_by_id = volunteer_id
     swap.taken_at = now
     swap.status = SwapStatus.TAKEN
@@ -100,7 +100,7 @@ def take_swap(
 
 def _approve(session: Session, swap: SwapRequest, user_id: int | None, now: datetime) -> None:
     if swap.taken_by_id is None:
-        raise RotaError("nobody has taken this swap")
+        raise RotaError(N_("nobody has taken this swap"))
     override = add_override(
         session,
         volunteer_id=swap.taken_by_id,
@@ -121,9 +121,9 @@ def approve_swap(session: Session, swap_id: int, user_id: int, now: datetime) ->
     """A supervisor approves a taken swap: the taker is put on duty by an override."""
     swap = _get(session, swap_id)
     if swap.status is not SwapStatus.TAKEN:
-        raise RotaError("only a taken swap can be approved")
+        raise RotaError(N_("only a taken swap can be approved"))
     if swap.ends_at <= now:
-        raise RotaError("this shift is over")
+        raise RotaError(N_("this shift is over"))
     _approve(session, swap, user_id, now)
     session.flush()
     return swap
@@ -135,7 +135,7 @@ def reject_swap(
     """A supervisor refuses a taken swap; the offerer keeps the shift."""
     swap = _get(session, swap_id)
     if swap.status is not SwapStatus.TAKEN:
-        raise RotaError("only a taken swap can be rejected")
+        raise RotaError(N_("only a taken swap can be rejected"))
     swap.status = SwapStatus.REJECTED
     swap.decided_by_id = user_id
     swap.decided_at = now
@@ -150,11 +150,11 @@ def cancel_swap(
     """Withdraw a swap before its window starts (by its offerer, or a supervisor when no id)."""
     swap = _get(session, swap_id)
     if volunteer_id is not None and volunteer_id != swap.offered_by_id:
-        raise RotaError("only the volunteer who offered it can withdraw this swap")
+        raise RotaError(N_("only the volunteer who offered it can withdraw this swap"))
     if swap.status not in (*OPEN, SwapStatus.APPROVED):
-        raise RotaError("this swap is already settled")
+        raise RotaError(N_("this swap is already settled"))
     if swap.starts_at <= now:
-        raise RotaError("this shift has already started")
+        raise RotaError(N_("this shift has already started"))
     if swap.override_id is not None:
         cancel_override(session, swap.override_id, now)
     swap.status = SwapStatus.CANCELLED

@@ -66,7 +66,8 @@ def _instant(local: datetime | None) -> datetime | None:
 
 
 def _failed(error: rota.RotaError) -> None:
-    flash(str(error), "error")
+    """Show why a rota change was refused, in the page's language."""
+    flash(_(error.message, **error.params), "error")
 
 
 @bp.app_template_filter("weekdays")

@@ -19,6 +19,7 @@ from hotline.rota_pages import init_rota_pages
 from hotline.rota_swaps import open_swaps
 from tests.factories import PASSWORD, UserFactory
 from tests.rota.factories import OverrideFactory, RotationFactory, VolunteerFactory
+from tests.rota.pages import local, log_in, page
 
 
 @pytest.fixture
@@ -33,25 +34,7 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 @pytest.fixture
 def sign_in(client: FlaskClient, db: Session) -> Callable[..., User]:
     """Create a user, commit everything so far, and log the client in as them."""
-
-    def sign_in(**kwargs: object) -> User:
-        user: User = UserFactory(**kwargs)
-        db.commit()
-        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302
-        return user
-
-    return sign_in
-
-
-def local(text: str) -> datetime:
-    return datetime.fromisoformat(f"{text}:00+08:00")
-
-
-def page(client: FlaskClient, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
+    return lambda **kwargs: log_in(client, db, **kwargs)
 
 
 @pytest.mark.parametrize(

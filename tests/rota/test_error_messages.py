@@ -1,0 +1,92 @@
+"""Refused rota changes: English msgids in the domain and the CLI, translated on the pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from hotline import rota
+from hotline.db import utcnow
+from hotline.models import Role
+from hotline.rota_swaps import offer_swap
+from tests.rota.factories import RotationFactory, VolunteerFactory
+from tests.rota.pages import log_in
+
+ROOT = Path(__file__).resolve().parents[2]
+ZH_CATALOG = ROOT / "hotline" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+
+
+def marked_messages() -> set[str]:
+    """Every msgid marked with N_ (RotaError messages), extracted as babel.cfg says."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    return {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT, method_map, options_map, keywords={"N_": None}
+        )
+        if isinstance(message, str)
+    }
+
+
+def test_every_rota_error_message_is_translated_into_chinese() -> None:
+    with ZH_CATALOG.open("rb") as po:
+        zh = {m.id: m.string for m in read_po(po) if m.id and not m.fuzzy}
+    messages = marked_messages()
+
+    assert "no volunteer has the mobile %(mobiles)s" in messages
+    assert sorted(m for m in messages if not zh.get(m)) == []
+
+
+def test_error_keeps_its_msgid_and_params_and_reads_in_english(db: Session) -> None:
+    with pytest.raises(rota.RotaError) as refused:
+        rota.member_ids(db, ["13800000999", "13800000998"])
+
+    assert refused.value.message == "no volunteer has the mobile %(mobiles)s"
+    assert refused.value.params == {"mobiles": "13800000999, 13800000998"}
+    assert str(refused.value) == "no volunteer has the mobile 13800000999, 13800000998"
+
+
+def test_refused_override_is_explained_in_the_pages_language(
+    client: FlaskClient, db: Session
+) -> None:
+    log_in(client, db, role=Role.SUPERVISOR)
+    form = {
+        "mobile": "13800000999",
+        "layer": "1",
+        "starts": "2026-12-01T08:00",
+        "ends": "2026-12-01T20:00",
+    }
+
+    html = client.post("/rota/overrides", data=form).get_data(as_text=True)
+    assert "没有志愿者使用手机号 13800000999" in html
+    assert "no volunteer has" not in html
+
+    client.post("/language", data={"lang": "en"})
+    html = client.post("/rota/overrides", data=form).get_data(as_text=True)
+    assert "no volunteer has the mobile 13800000999" in html
+
+
+def test_refused_swap_step_is_explained_in_chinese(client: FlaskClient, db: Session) -> None:
+    a = VolunteerFactory()
+    tomorrow = utcnow() + timedelta(days=1)
+    RotationFactory(members=[a], starts_at=tomorrow)
+    swap = offer_swap(
+        db,
+        volunteer_id=a.id,
+        layer=1,
+        starts_at=tomorrow,
+        ends_at=tomorrow + timedelta(hours=1),
+        now=utcnow(),
+    )
+    log_in(client, db, role=Role.VOLUNTEER, volunteer_id=a.id)
+
+    html = client.post(f"/rota/swaps/{swap.id}/take", follow_redirects=True).get_data(as_text=True)
+    assert '<p class="flash flash-error" role="status">不能接自己发布的班</p>' in html
