@@ -204,6 +204,12 @@ class Settings:
         "Path of the Vosk model to use; overrides the models directory.",
         default=None,
     )
+    vosk_model_packages: bool = setting(
+        "HOTLINE_VOSK_MODEL_PACKAGES",
+        parse_bool,
+        "Fall back to a pip-installed vosk_model_* package (the dev model); off in production.",
+        default=True,
+    )
     delete_recordings_at_carrier: bool = setting(
         "HOTLINE_DELETE_RECORDINGS_AT_CARRIER",
         parse_bool,

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from hotline.commands import db, hotline, ivr, rota, users
+    from hotline.commands import db, hotline, ivr, rota, transcripts, users
 
-    for group in (db.group, hotline.group, ivr.group, rota.group, users.group):
+    for group in (db.group, hotline.group, ivr.group, rota.group, transcripts.group, users.group):
         app.cli.add_command(group)

@@ -3,19 +3,111 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from hotline import recordings
-from hotline.db import utcnow
-from hotline.extensions import database
+from hotline import recording_fetch, recordings, rota_notify
+from hotline.extensions import database, now, settings, telephony
+from hotline.recording_fetch import NotReady
+from hotline.settings import Settings
+from transcripts import LoadedModel, ModelError, ModelLocation, load_model
 
 logger = logging.getLogger(__name__)
 
+# Download retries wait 5, 10, 20, 40, 80, 160 and 265 s: recordings can lag the carrier's
+# callback, and after about ten minutes in all the recording fails (retryable from the CLI).
+RETRY_BACKOFF_S = 5
+RETRY_BACKOFF_MAX_S = 265
+MAX_RETRIES = 7
+# Longer than a sweep takes; a worker that died mid-sweep blocks the next ones this long.
+SWEEP_LOCK_TTL = timedelta(minutes=5)
 
-@shared_task(acks_late=True, max_retries=5)
-def process_recording(recording_id: int) -> None:
-    """Download and transcribe one recording (idempotent)."""
+# Model problems this worker process has already logged: one clear line each, not one per job.
+_reported: set[str] = set()
+
+
+def _report_once(message: str) -> None:
+    if message not in _reported:
+        _reported.add(message)
+        logger.error("%s", message)
+
+
+def _model_location(config: Settings) -> ModelLocation | None:
+    """Where the configured speech model is, or None (logged once per process) if nowhere."""
+    try:
+        location = recordings.find_model(
+            config.vosk_model, config.models_dir, packages=config.vosk_model_packages
+        )
+    except ModelError as exc:
+        _report_once(f"HOTLINE_VOSK_MODEL is unusable ({exc}); voicemails wait in awaiting_model")
+        return None
+    if location is None:
+        _report_once(
+            f"no Vosk model (HOTLINE_VOSK_MODEL unset, none in {config.models_dir}): voicemails"
+            " wait in awaiting_model; install one with `flask transcripts install-model`"
+        )
+    return location
+
+
+def _model(config: Settings) -> LoadedModel | None:
+    location = _model_location(config)
+    if location is None:
+        return None
+    try:
+        # Cached by the library: loaded once per worker process, on its first voicemail.
+        return load_model(location.path)
+    except ModelError as exc:
+        _report_once(f"cannot load the Vosk model ({exc}); voicemails wait in awaiting_model")
+        return None
+
+
+def job_tools(config: Settings) -> recordings.JobTools:
+    """The job's adapters for these settings: carrier download, model, carrier deletion."""
+    auth = (
+        (config.carrier_account_sid, config.carrier_auth_token)
+        if config.carrier_account_sid
+        else None
+    )
+    return recordings.JobTools(
+        recordings_dir=config.recordings_dir,
+        fetch=lambda url, dest: recording_fetch.download(url, dest, auth=auth),
+        model=lambda: _model(config),
+        delete_at_carrier=(
+            telephony().delete_recording if config.delete_recordings_at_carrier else None
+        ),
+    )
+
+
+def run_job(recording_id: int, *, last_try: bool) -> recordings.JobResult:
+    """Run the job on one recording in its own session (the task, or the CLI inline)."""
+    with database().sessions() as session:
+        result = recordings.process(
+            session,
+            recording_id,
+            now,
+            job_tools(settings()),
+            last_try=last_try,
+            checkpoint=session.commit,
+        )
+        session.commit()
+    logger.info("recording %s: %s (%s)", recording_id, result.status, result.detail)
+    return result
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(NotReady,),
+    max_retries=MAX_RETRIES,
+    retry_backoff=RETRY_BACKOFF_S,
+    retry_backoff_max=RETRY_BACKOFF_MAX_S,
+    retry_jitter=False,
+)
+def process_recording(self: Task, recording_id: int) -> None:
+    """Download and transcribe one recording (idempotent; retried while the carrier lags)."""
+    run_job(recording_id, last_try=self.request.retries >= MAX_RETRIES)
 
 
 def enqueue_download(recording_id: int) -> bool:
@@ -26,5 +118,29 @@ def enqueue_download(recording_id: int) -> bool:
         logger.exception("could not queue recording %s; the sweep will retry", recording_id)
         return False
     with database().sessions.begin() as session:
-        recordings.mark_enqueued(session, recording_id, utcnow())
+        recordings.mark_enqueued(session, recording_id, now())
     return True
+
+
+@shared_task(acks_late=True)
+def sweep_recordings() -> None:
+    """Queue the job for recordings left behind: broker down, worker lost, model now installed."""
+    holder = uuid.uuid4().hex
+    with database().sessions() as session:
+        if not rota_notify.acquire_lock(
+            session, "transcription.sweep", holder, now(), SWEEP_LOCK_TTL
+        ):
+            logger.info("recording sweep is already running; skipped")
+            return
+        session.commit()
+        try:
+            due = recordings.due_for_queueing(
+                session, now(), model_available=_model_location(settings()) is not None
+            )
+            session.rollback()
+            queued = sum(enqueue_download(recording_id) for recording_id in due)
+        finally:
+            rota_notify.release_lock(session, "transcription.sweep", holder, now())
+            session.commit()
+    if due:
+        logger.info("recording sweep queued %d of %d recordings", queued, len(due))

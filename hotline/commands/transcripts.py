@@ -1,0 +1,213 @@
+"""`flask transcripts`: transcribe a file, manage Vosk models, retry and reprocess voicemails."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from hotline import recordings
+from hotline.extensions import db_session, now, settings
+from hotline.models import RecordingStatus
+from hotline.recording_fetch import NotReady
+from hotline.rota_time import first_instant
+from hotline.tasks.transcription import enqueue_download, run_job
+from transcripts import AudioError, LoadedModel, ModelError, load_model, transcribe
+from transcripts.evaluate import evaluate_manifest
+from transcripts.install import InstallError, install_model
+from transcripts.model import check_model_dir
+
+group = click.Group("transcripts", help="Offline voicemail transcription (Vosk).")
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M"]
+CHINESE_MODELS = (
+    "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip",
+    "https://alphacephei.com/vosk/models/vosk-model-cn-0.22.zip",
+)
+
+
+def _instant(reading: datetime) -> datetime:
+    """A local date or time from the command line, as an instant."""
+    return first_instant(reading, ZoneInfo(settings().timezone))
+
+
+def _configured_model(path: Path | None = None) -> LoadedModel:
+    """The model at `path`, else the one the worker would use; a clear error if there is none."""
+    config = settings()
+    try:
+        location = recordings.find_model(
+            path or config.vosk_model, config.models_dir, packages=config.vosk_model_packages
+        )
+        if location is None:
+            raise click.ClickException(
+                "no Vosk model installed; see `flask --app app transcripts models`"
+            )
+        click.echo(f"loading model {location.path} ({location.source}) ...", err=True)
+        return load_model(location.path)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@group.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--language", default=recordings.LANGUAGE, show_default=True)
+def run(file: Path, language: str) -> None:
+    """Transcribe an audio file: print its text, then each word with start, end, confidence."""
+    model = _configured_model()
+    try:
+        transcript = transcribe(file, model, language=language)
+    except AudioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(transcript.text or "(no speech recognised)")
+    click.echo(
+        f"\n{transcript.model_name}: {transcript.duration_s:.1f} s of audio in "
+        f"{transcript.decode_seconds:.2f} s, confidence {transcript.confidence:.2f}"
+    )
+    click.echo(f"{'start':>8} {'end':>8} {'conf':>5}  word")
+    for word in transcript.words:
+        click.echo(f"{word.start:8.2f} {word.end:8.2f} {word.confidence:5.2f}  {word.word}")
+
+
+@group.command("models")
+def models() -> None:
+    """Show the model in use and where it was found, and the models in the models directory."""
+    config = settings()
+    try:
+        location = recordings.find_model(
+            config.vosk_model, config.models_dir, packages=config.vosk_model_packages
+        )
+    except ModelError as exc:
+        raise click.ClickException(f"HOTLINE_VOSK_MODEL: {exc}") from exc
+    if location is None:
+        click.echo("No Vosk model: voicemails wait in `awaiting_model` until one is installed.")
+        click.echo("Install the Chinese model (small, or large and more accurate) with:")
+        for url in CHINESE_MODELS:
+            click.echo(f"  flask --app app transcripts install-model {url} --sha256 HEX")
+    else:
+        click.echo(f"In use: {location.path.name} at {location.path} (found by {location.source})")
+    click.echo(f"Models directory: {config.models_dir}")
+    entries = sorted(config.models_dir.iterdir()) if config.models_dir.is_dir() else []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue  # install-model's work in progress
+        try:
+            check_model_dir(entry)
+        except ModelError as exc:
+            click.echo(f"  {entry.name}  (not a model: {exc})")
+            continue
+        used = location is not None and location.path.resolve() == entry.resolve()
+        click.echo(f"  {entry.name}{'  (in use)' if used else ''}")
+
+
+@group.command("install-model")
+@click.argument("source")
+@click.option("--sha256", help="Expected SHA-256 of the zip (published next to the download).")
+@click.option("--replace", is_flag=True, help="Replace a model of the same name.")
+def install(source: str, sha256: str | None, replace: bool) -> None:
+    """Install a model zip from a URL or a local file into the models directory."""
+    models_dir = settings().models_dir
+    click.echo(f"installing {source} into {models_dir} ...")
+    try:
+        target = install_model(source, models_dir, sha256=sha256, replace=replace)
+    except InstallError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"installed {target.name} at {target}")
+    click.echo(
+        "Workers pick it up on their next voicemail; waiting ones are queued within a minute."
+    )
+
+
+@group.command("retry")
+@click.option("--failed", is_flag=True, help="Also retry failed recordings.")
+@click.option("--since", type=click.DateTime(DATE_FORMATS), help="Only recordings from then on.")
+@click.option("--inline", is_flag=True, help="Run the jobs here instead of queueing them.")
+def retry(failed: bool, since: datetime | None, inline: bool) -> None:
+    """Queue the job again for pending recordings (and failed ones with --failed)."""
+    session = db_session()
+    ids = recordings.reopen_for_retry(
+        session,
+        now(),
+        settings().recordings_dir,
+        include_failed=failed,
+        since=_instant(since) if since else None,
+    )
+    session.commit()
+    if not ids:
+        click.echo("nothing to retry")
+        return
+    outcomes: dict[str, int] = {}
+    label = "transcribing" if inline else "queueing"
+    with click.progressbar(ids, label=f"{label} {len(ids)} recordings") as bar:
+        for recording_id in bar:
+            if inline:
+                try:
+                    outcome = str(run_job(recording_id, last_try=False).status)
+                except NotReady:
+                    outcome = "carrier not ready (retry later)"
+            else:
+                outcome = "queued" if enqueue_download(recording_id) else "broker unreachable"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    for outcome, count in sorted(outcomes.items()):
+        click.echo(f"{count:>5}  {outcome}")
+
+
+@group.command("reprocess")
+@click.option(
+    "--since", type=click.DateTime(DATE_FORMATS), required=True, help="Recordings from then on."
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Model directory (default: the configured model).",
+)
+def reprocess(since: datetime, model_path: Path | None) -> None:
+    """Transcribe recordings again, e.g. with a better model; older transcripts stay as history."""
+    model = _configured_model(model_path)
+    session = db_session()
+    ids = recordings.transcribed_since(session, _instant(since))
+    session.rollback()
+    recordings_dir = settings().recordings_dir
+    outcomes: dict[str, int] = {}
+    with click.progressbar(ids, label=f"reprocessing {len(ids)} recordings") as bar:
+        for recording_id in bar:
+            result = recordings.retranscribe(
+                session, recording_id, now, model, recordings_dir, checkpoint=session.commit
+            )
+            session.commit()
+            done = result.status is RecordingStatus.TRANSCRIBED
+            outcome = str(result.status) if done else f"{result.status}: {result.detail}"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    for outcome, count in sorted(outcomes.items()):
+        click.echo(f"{count:>5}  {outcome}")
+
+
+@group.command("eval")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rate", type=int, help="With --mulaw: 8000, to score telephone-quality audio.")
+@click.option("--mulaw", is_flag=True, help="With --rate 8000: degrade to 8 kHz mu-law first.")
+def evaluate(manifest: Path, rate: int | None, mulaw: bool) -> None:
+    """Score the model on a manifest (path, lang, reference_text): CER or WER, real-time factor."""
+    if (rate, mulaw) not in {(None, False), (8000, True)}:
+        raise click.UsageError("telephone quality is --rate 8000 --mulaw together; nothing else")
+    model = _configured_model()
+    try:
+        report = evaluate_manifest(manifest, model, telephone=mulaw)
+    except (AudioError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    quality = "8 kHz mu-law" if report.telephone else "as recorded"
+    click.echo(f"{model.name} on {manifest.name} ({quality})")
+    click.echo(f"{'error':>7} {'metric':<6} {'audio s':>8} {'decode s':>9}  path")
+    for row in report.rows:
+        click.echo(
+            f"{row.error_rate:>7.1%} {row.metric:<6} {row.audio_seconds:>8.2f}"
+            f" {row.decode_seconds:>9.2f}  {row.path}"
+        )
+        click.echo(f"{'':>33}ref: {row.reference}")
+        click.echo(f"{'':>33}hyp: {row.hypothesis}")
+    for language, error in report.error_by_language.items():
+        metric = next(row.metric for row in report.rows if row.lang == language)
+        click.echo(f"overall {language}: {metric.upper()} {error:.1%}")
+    click.echo(f"real-time factor: {report.real_time_factor:.3f} (decode s per audio s)")
