@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
+from flask.cli import AppGroup
 
 from hotline import recordings
 from hotline.extensions import db_session, now, settings
@@ -19,7 +20,8 @@ from transcripts.evaluate import evaluate_manifest
 from transcripts.install import InstallError, install_model
 from transcripts.model import check_model_dir
 
-group = click.Group("transcripts", help="Offline voicemail transcription (Vosk).")
+# AppGroup: its commands push an app context themselves (also under app.test_cli_runner()).
+group = AppGroup("transcripts", help="Offline voicemail transcription (Vosk).")
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M"]
 CHINESE_MODELS = (
@@ -86,7 +88,7 @@ def models() -> None:
         for url in CHINESE_MODELS:
             click.echo(f"  flask --app app transcripts install-model {url} --sha256 HEX")
     else:
-        click.echo(f"In use: {location.path.name} at {location.path} (found by {location.source})")
+        click.echo(f"In use: {location.path} (found by {location.source})")
     click.echo(f"Models directory: {config.models_dir}")
     entries = sorted(config.models_dir.iterdir()) if config.models_dir.is_dir() else []
     for entry in entries:

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,9 +65,10 @@ def _handler(host: RecordingsHost) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
             host.requests.append(self.path)
-            expected = host.credentials and "Basic " + base64.b64encode(
-                ":".join(host.credentials).encode()
-            ).decode()
+            expected = (
+                host.credentials
+                and "Basic " + base64.b64encode(":".join(host.credentials).encode()).decode()
+            )
             if expected and self.headers.get("Authorization") != expected:
                 self.send_error(401)
             elif host.failures:
@@ -123,3 +125,17 @@ def ticket_of(session: Session, recording: Recording) -> Ticket:
     """The ticket a voicemail belongs to, as committed."""
     session.expire_all()
     return session.scalars(select(Ticket).where(Ticket.recording_id == recording.id)).one()
+
+
+def queued_jobs(app: Flask) -> list[int]:
+    """Recording ids of the jobs waiting on the in-memory transcription queue (drained)."""
+    ids = []
+    with app.extensions["celery"].connection_for_read() as conn:
+        queue = conn.SimpleQueue("transcription")
+        while queue.qsize():
+            message = queue.get(timeout=1)
+            message.ack()
+            args, _, _ = message.payload
+            ids.extend(args)
+        queue.close()
+    return ids

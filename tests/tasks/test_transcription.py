@@ -38,6 +38,7 @@ from tests.tasks import (
     WAITING_SUMMARY,
     RecordingsHost,
     model_dir,
+    queued_jobs,
     recordings_host,
     ticket_of,
     voicemail,
@@ -226,7 +227,9 @@ def test_failed_download_leaves_no_file(
     url = host.publish("RE1", short_zh)
 
     with pytest.raises(NotReady):
-        recording_fetch.download(url, tmp_path / "store" / "RE1.wav", auth=(ACCOUNT_SID, AUTH_TOKEN))
+        recording_fetch.download(
+            url, tmp_path / "store" / "RE1.wav", auth=(ACCOUNT_SID, AUTH_TOKEN)
+        )
 
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []
 
@@ -482,9 +485,7 @@ def test_unusable_configured_model_also_waits(
     assert fresh(db, recording).status is S.AWAITING_MODEL
 
 
-def test_corrupt_audio_fails_and_the_ticket_stays(
-    db: Session, host: RecordingsHost
-) -> None:
+def test_corrupt_audio_fails_and_the_ticket_stays(db: Session, host: RecordingsHost) -> None:
     recording = voicemail(db, host, b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(200))
 
     process_recording(recording.id)
@@ -537,20 +538,6 @@ def test_reprocessing_keeps_older_transcripts_as_history(
 
 
 # --- queueing and the sweep -----------------------------------------------------------------
-
-
-def queued_jobs(app: Flask) -> list[int]:
-    """Recording ids of the jobs waiting on the in-memory transcription queue (drained)."""
-    ids = []
-    with app.extensions["celery"].connection_for_read() as conn:
-        queue = conn.SimpleQueue("transcription")
-        while queue.qsize():
-            message = queue.get(timeout=1)
-            message.ack()
-            args, _, _ = message.payload
-            ids.extend(args)
-        queue.close()
-    return ids
 
 
 def test_broker_down_leaves_the_recording_for_the_sweep(
