@@ -82,9 +82,23 @@ class OverrideForm(Form):
 
     mobile = StringField(_l("Volunteer's mobile"), validators=[DataRequired(), Length(max=32)])
     layer = IntegerField(_l("Layer"), default=1, validators=[NumberRange(min=1, max=9)])
-    starts = DateTimeLocalField(_l("From"), format=LOCAL_INPUT, validators=[DataRequired()])
-    ends = DateTimeLocalField(_l("Until"), format=LOCAL_INPUT, validators=[DataRequired()])
+    starts = DateTimeLocalField(_l("Starts"), format=LOCAL_INPUT, validators=[DataRequired()])
+    ends = DateTimeLocalField(_l("Ends"), format=LOCAL_INPUT, validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+
+
+class LeaveForm(Form):
+    """A volunteer's own leave: a window away from the rota."""
+
+    starts = DateTimeLocalField(_l("Starts"), format=LOCAL_INPUT, validators=[DataRequired()])
+    ends = DateTimeLocalField(_l("Ends"), format=LOCAL_INPUT, validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+
+
+class VolunteerLeaveForm(LeaveForm):
+    """Leave for any volunteer, named by mobile (supervisors)."""
+
+    mobile = StringField(_l("Volunteer's mobile"), validators=[DataRequired(), Length(max=32)])
 
 
 class EndForm(Form):
@@ -127,7 +141,7 @@ class CalendarForm(QueryForm):
         choices=[SelectChoice("week", _l("Week")), SelectChoice("month", _l("Month"))],
         default="week",
     )
-    start = DateField(_l("From"), validators=[Optional()])
+    start = DateField(_l("Start date"), validators=[Optional()])
 
 
 class CoverageForm(QueryForm):
@@ -139,8 +153,8 @@ class CoverageForm(QueryForm):
 class PeriodForm(QueryForm):
     """A period of whole local days, both ends included."""
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("Until"), validators=[Optional()])
+    date_from = DateField(_l("Start date"), validators=[Optional()])
+    date_to = DateField(_l("End date"), validators=[Optional()])
 
     def validate_date_to(self, field: Any) -> None:
         """The period must not end before it starts."""

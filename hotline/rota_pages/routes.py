@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
-from hotline import rota, rota_calendar, rota_reports, rota_swaps
+from hotline import rota, rota_calendar, rota_leave, rota_reports, rota_swaps
 from hotline.dashboard.auth import login_required, signed_in
 from hotline.extensions import db_session, now, settings
 from hotline.models import Role
@@ -23,10 +24,12 @@ from hotline.rota_pages.forms import (
     CalendarForm,
     CoverageForm,
     EndForm,
+    LeaveForm,
     OfferForm,
     OverrideForm,
     PeriodForm,
     RotationForm,
+    VolunteerLeaveForm,
 )
 from hotline.rota_time import first_instant, wall
 
@@ -204,6 +207,67 @@ def cancel_override(override_id: int) -> ResponseReturnValue:
     return redirect(url_for(".overrides"))
 
 
+def _take_leave(form: LeaveForm, volunteer_id: Callable[[Session], int]) -> bool:
+    """Record the form's leave for `volunteer_id(session)` and commit; False if refused."""
+    session = db_session()
+    try:
+        clash = rota_leave.take_leave(
+            session,
+            volunteer_id=volunteer_id(session),
+            starts_at=first_instant(form.starts.data, _tz()),
+            ends_at=first_instant(form.ends.data, _tz()),
+            now=now(),
+            reason=form.reason.data or "",
+        )
+    except rota.RotaError as error:
+        session.rollback()
+        _failed(error)
+        return False
+    session.commit()
+    if clash.dropped:
+        flash(_("Leave recorded. It empties scheduled shifts: see the warning below."), "warning")
+    else:
+        flash(_("Leave recorded."), "info")
+    return True
+
+
+@bp.route("/leave", methods=["GET", "POST"])
+@supervisors_only
+def leave() -> ResponseReturnValue:
+    """Leave not yet over, with the shifts it empties, and a form to add leave for anyone."""
+    form = VolunteerLeaveForm()
+    if form.validate_on_submit():
+        if _take_leave(form, lambda session: rota.member_ids(session, [form.mobile.data])[0]):
+            return redirect(url_for(".leave"))
+    return render_template(
+        "rota/leave.html",
+        form=form,
+        action=ActionForm(),
+        leave=rota_leave.upcoming_leave(db_session(), now()),
+        lookahead_days=rota_leave.LOOKAHEAD.days,
+    )
+
+
+@bp.post("/leave/<int:leave_id>/cancel")
+@login_required
+def cancel_leave(leave_id: int) -> ResponseReturnValue:
+    """Call off leave: a supervisor any, a volunteer their own."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    supervisor = signed_in().role in SUPERVISORS
+    owner = None if supervisor else volunteer()
+    session = db_session()
+    try:
+        rota_leave.cancel_leave(session, leave_id, now(), volunteer_id=owner)
+    except rota.RotaError as error:
+        session.rollback()
+        _failed(error)
+    else:
+        session.commit()
+        flash(_("Leave called off."), "info")
+    return redirect(url_for(".leave" if supervisor else ".mine"))
+
+
 @bp.get("/swaps")
 @supervisors_only
 def swaps() -> ResponseReturnValue:
@@ -318,8 +382,22 @@ def offer_swap() -> ResponseReturnValue:
 @bp.get("/me")
 @login_required
 def mine() -> ResponseReturnValue:
-    """My shifts, swaps I can take, my own offers and my calendar feed (mobile-friendly)."""
+    """My shifts, swaps I can take, my own offers, my leave and my calendar feed (mobile)."""
+    return _my_page(volunteer(), LeaveForm(formdata=None))
+
+
+@bp.post("/me/leave")
+@login_required
+def take_my_leave() -> ResponseReturnValue:
+    """Record my own leave; the page warns about the shifts it empties."""
     volunteer_id = volunteer()
+    form = LeaveForm()
+    if form.validate_on_submit() and _take_leave(form, lambda _session: volunteer_id):
+        return redirect(url_for(".mine"))
+    return _my_page(volunteer_id, form)
+
+
+def _my_page(volunteer_id: int, leave_form: LeaveForm) -> ResponseReturnValue:
     session = db_session()
     moment = now()
     token = rota_calendar.feed_token(session, volunteer_id)
@@ -329,6 +407,8 @@ def mine() -> ResponseReturnValue:
         shifts=rota.upcoming_shifts(session, volunteer_id, moment),
         available=rota_swaps.available_swaps(session, volunteer_id, moment),
         offered=rota_swaps.swaps_offered_by(session, volunteer_id, moment),
+        leave=rota_leave.upcoming_leave(session, moment, volunteer_id=volunteer_id),
+        leave_form=leave_form,
         feed_url=settings().public_base_url + url_for(".feed", token=token),
         action=ActionForm(),
         now=moment,

@@ -43,6 +43,7 @@ def sign_in(client: FlaskClient, db: Session) -> Callable[..., User]:
         "/rota/",
         "/rota/rotations",
         "/rota/overrides",
+        "/rota/leave",
         "/rota/swaps",
         "/rota/coverage",
         "/rota/fairness",
