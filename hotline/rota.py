@@ -207,6 +207,87 @@ def end_rotation(session: Session, rotation_id: int, at: datetime) -> Rotation:
     return rotation
 
 
+@dataclass(frozen=True)
+class RotationSettings:
+    """What a supervisor may change on a rotation (its time zone stays)."""
+
+    name: str
+    member_ids: Sequence[int]
+    layer: int
+    shift_hours: int
+    handoff_time: time
+    ends_at: datetime | None
+    weekdays: int | None
+    hours: tuple[time, time] | None
+    active: bool = True
+
+
+def revise_rotation(
+    session: Session,
+    rotation_id: int,
+    changes: RotationSettings,
+    *,
+    now: datetime,
+    at: datetime | None = None,
+) -> Rotation | None:
+    """Change a rotation from `at` (now at the earliest): it ends then and a new one takes over.
+
+    Not edited in place: every turn, past ones too, is computed from the rotation's fields, so
+    an edit in place would rewrite who was on duty (the calendar, the fairness report, what a
+    call rang). The old rotation ends at `at` (one not yet started is switched off, kept as the
+    record of the plan) and a new one with `changes` starts then, or at the old start if later.
+    The new order begins with whoever holds the turn at `at` (or the next of the old order still
+    in the list), so an edit never swaps the volunteer on duty mid-turn; an override does that.
+    With `active` off the rotation just ends. Returns the new rotation, or None.
+    """
+    old = session.get(Rotation, rotation_id, with_for_update=True)
+    if old is None:
+        raise RotaError(N_("no rotation %(id)s"), id=rotation_id)
+    at = now if at is None else max(at, now)
+    if not old.active or (old.ends_at is not None and old.ends_at <= at):
+        raise RotaError(N_("this rotation has ended already"))
+    new = None
+    if changes.active:
+        new = create_rotation(
+            session,
+            name=changes.name,
+            member_ids=_carry_on(old, list(changes.member_ids), at),
+            starts_at=max(old.starts_at, at),
+            layer=changes.layer,
+            shift_hours=changes.shift_hours,
+            handoff_time=changes.handoff_time,
+            timezone=old.timezone,
+            ends_at=changes.ends_at,
+            weekdays=changes.weekdays,
+            hours=changes.hours,
+        )
+    end_rotation(session, old.id, at)
+    return new
+
+
+def _carry_on(old: Rotation, member_ids: list[int], at: datetime) -> list[int]:
+    """`member_ids` turned to start with whoever holds old's turn at `at` (or the next in it)."""
+    if at <= old.starts_at or not old.members or not member_ids:
+        return member_ids
+    turn = cadence(old).turn(at)
+    size = len(old.members)
+    for step in range(size):
+        holder = old.members[(turn + step) % size].volunteer_id
+        if holder in member_ids:
+            first = member_ids.index(holder)
+            return member_ids[first:] + member_ids[:first]
+    return member_ids
+
+
+def get_rotation(session: Session, rotation_id: int) -> Rotation | None:
+    """A rotation with its members' volunteers loaded, or None."""
+    return session.scalar(
+        select(Rotation)
+        .where(Rotation.id == rotation_id)
+        .options(selectinload(Rotation.members).joinedload(RotationMember.volunteer))
+    )
+
+
 def add_override(
     session: Session,
     *,

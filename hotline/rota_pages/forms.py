@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     IntegerField,
@@ -21,7 +23,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hotline.dashboard.forms import Form, QueryForm
-from hotline.rota_time import weekday_mask
+from hotline.models import Rotation
+from hotline.rota import RotationSettings
+from hotline.rota_time import wall, weekday_mask
 
 WEEKDAYS = [
     SelectChoice(str(n), label)
@@ -75,6 +79,44 @@ class RotationForm(Form):
     def mobiles(self) -> list[str]:
         """The member lines, blank ones dropped."""
         return [line.strip() for line in (self.members.data or "").splitlines() if line.strip()]
+
+
+class RotationEditForm(RotationForm):
+    """A rotation's new settings, from a given moment (empty: now); unticked Active ends it."""
+
+    starts = None  # a rotation's start is history; changes take effect from `effective`
+    effective = DateTimeLocalField(
+        _l("Changes take effect (empty: now)"), format=LOCAL_INPUT, validators=[Optional()]
+    )
+    active = BooleanField(_l("Active"), default=True)
+
+    def fill(self, rotation: Rotation, tz: ZoneInfo) -> None:
+        """Show a rotation's current settings, members as mobiles in their order."""
+        self.name.data = rotation.name
+        self.layer.data = rotation.layer
+        self.shift_hours.data = rotation.shift_hours
+        self.handoff.data = rotation.handoff_time
+        self.ends.data = wall(rotation.ends_at, tz) if rotation.ends_at else None
+        mask = rotation.weekdays or 0
+        self.weekdays.data = [str(n) for n in range(7) if mask >> n & 1]
+        self.hours_from.data = rotation.hours_from
+        self.hours_to.data = rotation.hours_to
+        self.members.data = "\n".join(m.volunteer.mobile for m in rotation.members)
+        self.active.data = True
+
+    def changes(self, member_ids: list[int], ends_at: datetime | None) -> RotationSettings:
+        """The settings typed in, with the members found and the end as an instant."""
+        return RotationSettings(
+            name=self.name.data,
+            member_ids=member_ids,
+            layer=self.layer.data,
+            shift_hours=self.shift_hours.data,
+            handoff_time=self.handoff.data,
+            ends_at=ends_at,
+            weekdays=self.weekday_mask(),
+            hours=self.hours(),
+            active=self.active.data,
+        )
 
 
 class OverrideForm(Form):

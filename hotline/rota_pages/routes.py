@@ -28,6 +28,7 @@ from hotline.rota_pages.forms import (
     OfferForm,
     OverrideForm,
     PeriodForm,
+    RotationEditForm,
     RotationForm,
     VolunteerLeaveForm,
 )
@@ -138,6 +139,36 @@ def rotations() -> ResponseReturnValue:
         end_form=EndForm(),
         rotations=rota.list_rotations(session, now()),
     )
+
+
+@bp.route("/rotations/<int:rotation_id>/edit", methods=["GET", "POST"])
+@supervisors_only
+def edit_rotation(rotation_id: int) -> ResponseReturnValue:
+    """Change a rotation from now (or a later moment) on; its past turns stay as they were."""
+    session = db_session()
+    rotation = rota.get_rotation(session, rotation_id)
+    if rotation is None:
+        abort(404)
+    form = RotationEditForm()
+    if not form.is_submitted():
+        form.fill(rotation, _tz())
+    elif form.validate():
+        try:
+            revised = rota.revise_rotation(
+                session,
+                rotation_id,
+                form.changes(rota.member_ids(session, form.mobiles()), _instant(form.ends.data)),
+                now=now(),
+                at=_instant(form.effective.data),
+            )
+        except rota.RotaError as error:
+            session.rollback()
+            _failed(error)
+        else:
+            session.commit()
+            flash(_("Rotation changed.") if revised else _("Rotation ended."), "info")
+            return redirect(url_for(".rotations"))
+    return render_template("rota/rotation_edit.html", form=form, rotation=rotation)
 
 
 @bp.post("/rotations/<int:rotation_id>/end")
