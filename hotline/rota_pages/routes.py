@@ -90,6 +90,22 @@ def _calendar_range(view: str, start: date) -> tuple[date, date, date]:
     return first, first + timedelta(days=7), first - timedelta(days=7)
 
 
+def _button(done: Callable[[], object], message: str, back: str) -> ResponseReturnValue:
+    """Run one rota change from a POSTed button, commit, and go back to `back`."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = db_session()
+    try:
+        done()
+    except rota.RotaError as error:
+        session.rollback()
+        _failed(error)
+    else:
+        session.commit()
+        flash(message, "info")
+    return redirect(url_for(back))
+
+
 @bp.get("/")
 @supervisors_only
 def calendar() -> ResponseReturnValue:
@@ -225,17 +241,11 @@ def overrides() -> ResponseReturnValue:
 @supervisors_only
 def cancel_override(override_id: int) -> ResponseReturnValue:
     """Cancel an override (kept as history)."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    session = db_session()
-    try:
-        rota.cancel_override(session, override_id, now())
-    except rota.RotaError as error:
-        _failed(error)
-    else:
-        session.commit()
-        flash(_("Override cancelled."), "info")
-    return redirect(url_for(".overrides"))
+    return _button(
+        lambda: rota.cancel_override(db_session(), override_id, now()),
+        _("Override cancelled."),
+        ".overrides",
+    )
 
 
 def _take_leave(form: LeaveForm, volunteer_id: Callable[[Session], int]) -> bool:
@@ -283,20 +293,13 @@ def leave() -> ResponseReturnValue:
 @login_required
 def cancel_leave(leave_id: int) -> ResponseReturnValue:
     """Call off leave: a supervisor any, a volunteer their own."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
     supervisor = signed_in().role in SUPERVISORS
     owner = None if supervisor else volunteer()
-    session = db_session()
-    try:
-        rota_leave.cancel_leave(session, leave_id, now(), volunteer_id=owner)
-    except rota.RotaError as error:
-        session.rollback()
-        _failed(error)
-    else:
-        session.commit()
-        flash(_("Leave called off."), "info")
-    return redirect(url_for(".leave" if supervisor else ".mine"))
+    return _button(
+        lambda: rota_leave.cancel_leave(db_session(), leave_id, now(), volunteer_id=owner),
+        _("Leave called off."),
+        ".leave" if supervisor else ".mine",
+    )
 
 
 @bp.get("/swaps")
@@ -310,28 +313,12 @@ def swaps() -> ResponseReturnValue:
     )
 
 
-def _swap_action(done: Callable[[], object], message: str, back: str) -> ResponseReturnValue:
-    """Run one swap step from a POSTed button, commit, and go back to `back`."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    session = db_session()
-    try:
-        done()
-    except rota.RotaError as error:
-        session.rollback()
-        _failed(error)
-    else:
-        session.commit()
-        flash(message, "info")
-    return redirect(url_for(back))
-
-
 @bp.post("/swaps/<int:swap_id>/approve")
 @supervisors_only
 def approve_swap(swap_id: int) -> ResponseReturnValue:
     """Approve a taken swap: the taker is put on duty."""
     user = signed_in()
-    return _swap_action(
+    return _button(
         lambda: rota_swaps.approve_swap(db_session(), swap_id, user.id, now()),
         _("Swap approved."),
         ".swaps",
@@ -343,7 +330,7 @@ def approve_swap(swap_id: int) -> ResponseReturnValue:
 def reject_swap(swap_id: int) -> ResponseReturnValue:
     """Refuse a taken swap, with an optional note."""
     user, note = signed_in(), ActionForm().note.data or ""
-    return _swap_action(
+    return _button(
         lambda: rota_swaps.reject_swap(db_session(), swap_id, user.id, now(), note),
         _("Swap rejected."),
         ".swaps",
@@ -357,7 +344,7 @@ def cancel_swap(swap_id: int) -> ResponseReturnValue:
     user = signed_in()
     supervisor = user.role in SUPERVISORS
     offerer = None if supervisor else volunteer()
-    return _swap_action(
+    return _button(
         lambda: rota_swaps.cancel_swap(db_session(), swap_id, now(), volunteer_id=offerer),
         _("Swap withdrawn."),
         ".swaps" if supervisor else ".mine",
@@ -370,7 +357,7 @@ def take_swap(swap_id: int) -> ResponseReturnValue:
     """Take a window another volunteer offers."""
     taker = volunteer()
     approval = settings().swap_requires_approval
-    return _swap_action(
+    return _button(
         lambda: rota_swaps.take_swap(
             db_session(), swap_id, taker, now(), requires_approval=approval
         ),
