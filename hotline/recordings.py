@@ -2,10 +2,10 @@
 
 The job (run by a Celery task or inline by the CLI) downloads a recording, then transcribes it.
 Every step is idempotent: a duplicate or redelivered job finds the work done and changes nothing.
-Only one worker transcribes a recording at a time: it claims the row with a conditional UPDATE
-(status `transcribing` + `updated_at` as a lease) and saves its transcript only if it still holds
-the claim. The caller owns the transaction; `checkpoint` commits between the slow steps, so no
-database lock is held while downloading or decoding.
+Every write is a conditional UPDATE on the row's status and attempts (`_move`), so only one worker
+claims a recording for transcribing; a claim older than the lease may be taken over, and the
+worker that lost it saves nothing. The caller owns the transaction; `checkpoint` commits between
+the slow steps, so no database lock is held while downloading or decoding.
 """
 
 from __future__ import annotations
@@ -114,10 +114,8 @@ def download_settled(session: Session, recording_sid: str) -> bool:
 
 
 def find_model(explicit: Path | None, models_dir: Path, *, packages: bool) -> ModelLocation | None:
-    """The model to use: `explicit`, else one in `models_dir`, else (if allowed) a model package.
-
-    Raises transcripts.ModelError if `explicit` is not a model.
-    """
+    """The model to use: `explicit` (ModelError if it is not one), else one in `models_dir`,
+    else an installed model package if `packages`."""
     location = resolve_model(explicit, models_dir)
     # A package is the last resort of resolve_model: refusing it refuses only that fallback.
     if location is not None and location.source.startswith("package ") and not packages:
@@ -141,11 +139,8 @@ def process(
     last_try: bool,
     checkpoint: Callable[[], None],
 ) -> JobResult:
-    """Run the job on one recording: download it if needed, then transcribe it (idempotent).
-
-    Raises NotReady, with the attempt committed, when the carrier has no file yet and this is
-    not `last_try`; the caller tries again later. On the last try the recording fails instead.
-    """
+    """Download the recording if needed, then transcribe it (idempotent); while the carrier
+    lags, raises NotReady with the attempt committed, unless `last_try` (then it fails)."""
     recording = session.get(Recording, recording_id)
     if recording is None:
         return JobResult(recording_id, None, "no such recording")
@@ -252,12 +247,10 @@ def _abandoned(recording: Recording, now: datetime) -> bool:
 
 
 def _move(session: Session, recording: Recording, clock: Clock, **values: Any) -> bool:
-    """Write `values` (and a fresh updated_at) unless another job changed the recording's status
-    or attempts since we read them; the recording is re-read either way.
-
-    Status and attempts change only here, so together they version the row: two jobs on one
-    recording can never both make the same move, and a job that lost its claim writes nothing.
-    """
+    """Write `values` and a fresh updated_at unless the row's status or attempts changed since
+    we read them; the recording is re-read either way."""
+    # Status and attempts change only here, so together they version the row: two jobs on one
+    # recording never both make the same move, and a job that lost its claim writes nothing.
     moved = cast(
         CursorResult[Any],
         session.execute(
