@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import categories as categories_domain
-from hotline import recording_fetch, recordings, tickets
+from hotline import create_app, recording_fetch, recordings, tickets
 from hotline.db import utcnow
 from hotline.models import Recording, RecordingStatus, Transcript
 from hotline.recording_fetch import DownloadFailed, NotReady
@@ -31,7 +31,7 @@ from hotline.tasks.transcription import (
 )
 from hotline.telephony import FakeTelephony, TelephonyError
 from tests import factories
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_settings, wipe
 from tests.tasks import (
     SHORT_ZH,
     VOICEMAIL,
@@ -653,3 +653,39 @@ def test_voicemail_of_a_simulated_call_reaches_its_ticket(
     assert ticket.transcript_text == expected
     limit = tickets.SUMMARY_CHARS
     assert ticket.summary == (expected if len(expected) <= limit else expected[: limit - 1] + "…")
+
+
+@pytest.fixture
+def pg_app(
+    postgres_url: str, tmp_path: Path, telephony: FakeTelephony, model: LoadedModel
+) -> Iterator[Flask]:
+    """The app on the PostgreSQL test database, emptied afterwards."""
+    app = create_app(
+        make_settings(postgres_url, tmp_path, vosk_model=model.path), telephony=telephony
+    )
+    yield app
+    wipe(app)
+    app.extensions["hotline.db"].engine.dispose()
+
+
+@pytest.mark.postgres
+def test_claims_hold_on_postgresql(
+    pg_app: Flask, host: RecordingsHost, short_zh: bytes, model: LoadedModel
+) -> None:
+    with pg_app.extensions["hotline.db"].sessions() as pg, factories.bound(pg):
+        recording = voicemail(pg, host, short_zh)
+        results: list[recordings.JobResult] = []
+
+        def other_worker_first() -> LoadedModel:
+            results.append(run_domain(pg_app, recording.id, tools(pg_app, model)))
+            return model
+
+        first = tools(pg_app, model, model=other_worker_first)
+        results.append(run_domain(pg_app, recording.id, first))
+        process_recording(recording.id)  # and a duplicate delivery afterwards
+
+        assert [r.detail for r in results][1:] == ["another worker has it"]
+        row = fresh(pg, recording)
+        assert (row.status, row.attempts) == (S.TRANSCRIBED, 2)
+        assert pg.scalar(select(func.count()).select_from(Transcript)) == 1
+        assert ticket_of(pg, recording).transcript_text == row.transcripts[0].text
