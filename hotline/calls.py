@@ -17,11 +17,11 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from hotline import rota, rota_notify, tickets
+from hotline.db import upsert
 from hotline.ivr import engine
 from hotline.ivr.engine import Ask, Connect, End, IvrState, Outcome, SpokenPrompt, TakeMessage
 from hotline.ivr.model import Flow
@@ -111,9 +111,8 @@ def record_event(
     session: Session, call_sid: str, kind: str, key: str, payload: Mapping[str, str], now: datetime
 ) -> bool:
     """Append a webhook to the event log; False if this exact delivery was logged before."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(CallEvent)
+        upsert(session, CallEvent)
         .values(
             call_sid=call_sid,
             kind=kind,

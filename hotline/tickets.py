@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hotline.db import upsert
 from hotline.models import (
     Call,
     CallOutcome,
@@ -24,9 +24,8 @@ from hotline.models import (
 
 def next_number(session: Session, year: int) -> tuple[int, str]:
     """Atomically take the next sequence number of `year`: (seq, "2026-000123")."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(TicketCounter)
+        upsert(session, TicketCounter)
         .values(year=year, last=1)
         .on_conflict_do_update(
             index_elements=[TicketCounter.year], set_={"last": TicketCounter.last + 1}
