@@ -109,8 +109,9 @@ def make_app(
     apps: list[Flask] = []
 
     def build(clock: Callable[[], datetime] | None = None, **overrides: object) -> Flask:
+        url = str(overrides.pop("database_url", database_url))
         app = create_app(
-            make_settings(database_url, tmp_path, **overrides), telephony=telephony, clock=clock
+            make_settings(url, tmp_path, **overrides), telephony=telephony, clock=clock
         )
         app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
         apps.append(app)

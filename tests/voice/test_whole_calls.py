@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline import categories, rota
+from hotline.db import utcnow
 from hotline.models import (
     Call,
     CallEvent,
@@ -184,3 +189,31 @@ def test_screening_tells_the_volunteer_the_category_and_the_callers_community(
 
     screened = [line for line in talk.lines if "volunteer hears:" in line]
     assert screened and all("东城社区" in line and "管网维修" in line for line in screened)
+
+
+@pytest.mark.postgres
+def test_a_call_on_postgresql_writes_the_same_rows(
+    make_app: Callable[..., Flask], postgres_url: str
+) -> None:
+    app = make_app(database_url=postgres_url)
+    with app.extensions["hotline.db"].sessions() as pg:
+        categories.ensure_categories(pg)
+        volunteer = Volunteer(name="志愿者", mobile="+8613800000100")
+        pg.add(volunteer)
+        pg.flush()
+        now = utcnow()
+        rota.add_override(
+            pg,
+            volunteer_id=volunteer.id,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+        )
+        pg.commit()
+        simulator = Simulator.for_app(app, echo=lambda _: None)
+        simulator.run(Caller(presses=["1", "2"], voicemail=VOICEMAIL))
+        simulator.run(Caller(presses=["0"], volunteers=["answer"]))
+
+        sources = pg.scalars(select(Ticket.source).order_by(Ticket.number)).all()
+        numbers = pg.scalars(select(Ticket.number).order_by(Ticket.number)).all()
+    assert sources == [TicketSource.VOICEMAIL, TicketSource.ANSWERED]
+    assert [n.split("-")[1] for n in numbers] == ["000001", "000002"]
