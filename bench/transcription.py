@@ -386,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     raw_decode(model, clips[0])
 
     print(f"model {model.name} ({location.source}), {len(clips)} clips, best of {args.repeat}")
+    # Other processes on the machine skew the Celery rows most (they are single runs).
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     rows = in_process_rows(model, clips, args.repeat)
     runs = (
         []
@@ -400,6 +402,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"model footprint: RSS after load - before {footprint:.0f} MB;", end=" ")
     print(f"peak of a bare Vosk process decoding the clips {bare:.0f} MB")
     print(f"peak RSS of this process: {proc_status_mb('VmHWM'):.0f} MB")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"ours vs raw: {rows[1].speed / rows[0].speed:.2f}x (target >= 0.95x)")
     if runs:
         print(f"2 worker processes vs 1: {runs[1].speed / runs[0].speed:.2f}x (target >= 1.7x)")
