@@ -131,19 +131,29 @@ def find_call(session: Session, call_sid: str) -> Call | None:
     return session.scalars(select(Call).where(Call.call_sid == call_sid)).one_or_none()
 
 
+def _new_call(call_sid: str, params: Mapping[str, str], now: datetime) -> Call:
+    # Counters are set here, not left to column defaults: those apply only at INSERT, and a
+    # new call is used before it is flushed.
+    return Call(
+        call_sid=call_sid,
+        from_number=params.get("From", ""),
+        to_number=params.get("To", ""),
+        direction=params.get("Direction", "inbound"),
+        started_at=now,
+        node_id="",
+        step=0,
+        attempts=0,
+        dial_index=-1,
+        path=[],
+        chain=[],
+    )
+
+
 def _call_for(session: Session, call_sid: str, params: Mapping[str, str], now: datetime) -> Call:
     """The call, created from the webhook's parameters if this is the first we hear of it."""
     call = find_call(session, call_sid)
     if call is None:
-        call = Call(
-            call_sid=call_sid,
-            from_number=params.get("From", ""),
-            to_number=params.get("To", ""),
-            direction=params.get("Direction", "inbound"),
-            started_at=now,
-            path=[],
-            chain=[],
-        )
+        call = _new_call(call_sid, params, now)
         session.add(call)
         session.flush()
     return call
@@ -341,8 +351,12 @@ def incoming(
     """A new call rings the line: log it, open the call and greet with the menu."""
     sid = params["CallSid"]
     fresh = record_event(session, sid, "incoming", "incoming", params, now)
-    call = _call_for(session, sid, params, now)
-    if not fresh or call.node_id:
+    call = find_call(session, sid)
+    if call is None:
+        # Not flushed yet: the call is inserted once, at commit, already in its first state.
+        call = _new_call(sid, params, now)
+        session.add(call)
+    elif not fresh or call.node_id:
         return current_reply(session, flow, policy, call)
     logger.info("call %s from %s", sid, mask_number(call.from_number))
     call.flow_id, call.flow_version = flow.id, flow.version
