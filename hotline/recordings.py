@@ -72,13 +72,6 @@ class JobResult:
     detail: str
 
 
-def mark_enqueued(session: Session, recording_id: int, now: datetime) -> None:
-    """Remember that a job was queued for the recording, so the sweep leaves it alone."""
-    recording = session.get(Recording, recording_id)
-    if recording is not None:
-        recording.enqueued_at = now
-
-
 def due_for_queueing(session: Session, now: datetime, *, model_available: bool) -> list[int]:
     """Recordings needing a job: never queued (broker was down), queued long ago and stuck,
     abandoned mid-transcription, or waiting for a model when one is now installed."""

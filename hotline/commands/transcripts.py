@@ -14,7 +14,8 @@ from hotline.extensions import db_session, now, settings
 from hotline.models import RecordingStatus
 from hotline.recording_fetch import NotReady
 from hotline.rota_time import first_instant
-from hotline.tasks.transcription import enqueue_download, run_job
+from hotline.tasks.enqueue import enqueue_download
+from hotline.tasks.transcription import run_job
 from transcripts import AudioError, LoadedModel, ModelError, load_model, transcribe
 from transcripts.evaluate import evaluate_manifest
 from transcripts.install import InstallError, install_model

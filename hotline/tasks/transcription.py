@@ -12,6 +12,7 @@ from hotline import recording_fetch, recordings, rota_notify
 from hotline.extensions import database, now, settings, telephony
 from hotline.recording_fetch import NotReady
 from hotline.settings import Settings
+from hotline.tasks.enqueue import enqueue_download
 from transcripts import LoadedModel, ModelError, ModelLocation, load_model
 
 logger = logging.getLogger(__name__)
@@ -108,18 +109,6 @@ def run_job(recording_id: int, *, last_try: bool) -> recordings.JobResult:
 def process_recording(self: Task, recording_id: int) -> None:
     """Download and transcribe one recording (idempotent; retried while the carrier lags)."""
     run_job(recording_id, last_try=self.request.retries >= MAX_RETRIES)
-
-
-def enqueue_download(recording_id: int) -> bool:
-    """Queue the job after the webhook committed; if the broker is down the beat sweep retries."""
-    try:
-        process_recording.delay(recording_id)
-    except Exception:
-        logger.exception("could not queue recording %s; the sweep will retry", recording_id)
-        return False
-    with database().sessions.begin() as session:
-        recordings.mark_enqueued(session, recording_id, now())
-    return True
 
 
 @shared_task(acks_late=True)

@@ -11,7 +11,7 @@ from hotline import calls
 from hotline.extensions import db_session, now, settings
 from hotline.ivr.loader import load_flow
 from hotline.ivr.model import Flow
-from hotline.tasks.transcription import enqueue_download
+from hotline.tasks.enqueue import enqueue_download
 from hotline.verbs import Reply
 from hotline.voice.security import twilio_signed
 from hotline.voice.twiml import HOOK_PATHS, render

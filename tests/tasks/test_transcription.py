@@ -23,12 +23,8 @@ from hotline.db import utcnow
 from hotline.models import Recording, RecordingStatus, Transcript
 from hotline.recording_fetch import DownloadFailed, NotReady
 from hotline.simulator import Caller, Simulator
-from hotline.tasks.transcription import (
-    MAX_RETRIES,
-    enqueue_download,
-    process_recording,
-    sweep_recordings,
-)
+from hotline.tasks.enqueue import enqueue_download
+from hotline.tasks.transcription import MAX_RETRIES, process_recording, sweep_recordings
 from hotline.telephony import FakeTelephony, TelephonyError
 from tests import factories
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_settings, wipe
