@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
+import fcntl
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -76,12 +79,84 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+def _writer_lock_factory(lock_path: str) -> type[sqlite3.Connection]:
+    """A sqlite3 connection class that holds an exclusive flock on `lock_path` from its first
+    write until commit or rollback.
+
+    SQLite lets one writer in at a time and makes the others poll with sleeps that grow to
+    tens of milliseconds; a writer waiting on flock wakes the moment the lock is free. Every
+    process of the line (web workers, Celery, CLI) opens the database through make_engine, so
+    they all queue here first.
+    """
+
+    class LockingCursor(sqlite3.Cursor):
+        connection: LockingConnection
+
+        def execute(self, sql: str, parameters: Any = (), /) -> LockingCursor:
+            if sql.lstrip()[:6].upper() in WRITES:
+                self.connection.lock_for_writing()
+            return super().execute(sql, parameters)
+
+        def executemany(self, sql: str, seq: Any, /) -> LockingCursor:
+            self.connection.lock_for_writing()
+            return super().executemany(sql, seq)
+
+    class LockingConnection(sqlite3.Connection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._locked = False
+
+        def cursor(self, factory: Any = LockingCursor) -> Any:
+            return super().cursor(factory)
+
+        def lock_for_writing(self) -> None:
+            if not self._locked:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+                self._locked = True
+
+        def _unlock(self) -> None:
+            if self._locked:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                self._locked = False
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                self._unlock()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                self._unlock()
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self._unlock()
+                os.close(self._lock_fd)
+
+    return LockingConnection
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL and a busy timeout so other processes wait, not fail."""
+    """Create an engine; SQLite gets WAL, a writers' queue and a busy timeout as a last resort."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        database = make_url(url).database
+        connect_args: dict[str, Any] = {"check_same_thread": False}
+        if database and database != ":memory:":
+            connect_args["factory"] = _writer_lock_factory(f"{database}.writelock")
+        engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # The ping costs a round trip per checkout; it buys seamless recovery after a database
+    # restart, where a caller would otherwise hear the apology instead of the menu.
     return create_engine(url, pool_pre_ping=True)
 
 
