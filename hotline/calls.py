@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from hotline import rota, rota_notify, tickets
 from hotline.db import upsert
@@ -111,19 +112,26 @@ def record_event(
     session: Session, call_sid: str, kind: str, key: str, payload: Mapping[str, str], now: datetime
 ) -> bool:
     """Append a webhook to the event log; False if this exact delivery was logged before."""
-    stmt = (
-        upsert(session, CallEvent)
-        .values(
-            call_sid=call_sid,
-            kind=kind,
-            dedupe_key=f"{call_sid}:{key}"[:200],
-            payload=dict(payload),
-            received_at=now,
+    # A Core statement on the table, built once per database: every webhook runs it, and the
+    # ORM's per-statement work showed up as a fifth of the incoming webhook's time.
+    stmt = _EVENT_INSERTS.get(session.get_bind().dialect.name)
+    if stmt is None:
+        stmt = upsert(session, cast(Table, CallEvent.__table__)).on_conflict_do_nothing(
+            index_elements=["dedupe_key"]
         )
-        .on_conflict_do_nothing(index_elements=[CallEvent.dedupe_key])
-    )
-    result = cast(CursorResult[Any], session.execute(stmt))
+        _EVENT_INSERTS[session.get_bind().dialect.name] = stmt
+    values = {
+        "call_sid": call_sid,
+        "kind": kind,
+        "dedupe_key": f"{call_sid}:{key}"[:200],
+        "payload": dict(payload),
+        "received_at": now,
+    }
+    result = cast(CursorResult[Any], session.execute(stmt, values))
     return bool(result.rowcount)
+
+
+_EVENT_INSERTS: dict[str, Executable] = {}
 
 
 def find_call(session: Session, call_sid: str) -> Call | None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, make_url
+from sqlalchemy import DateTime, Enum, MetaData, Table, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -172,8 +172,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def upsert(session: Session, model: type[Base]) -> sqlite.Insert | postgresql.Insert:
-    """An INSERT for `model` that can take ON CONFLICT clauses on either supported database."""
+def upsert(session: Session, table: type[Base] | Table) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT into `table` that can take ON CONFLICT clauses on either supported database."""
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+        return postgresql.insert(table)
+    return sqlite.insert(table)
