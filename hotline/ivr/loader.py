@@ -67,7 +67,9 @@ def load_flow(path: Path) -> Flow:
         stat = path.stat()
     except OSError as exc:
         raise FlowError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    return _load_version(path.resolve(), stat.st_mtime_ns, stat.st_size)
+    # Keyed on the path as given (settings make it absolute): resolving it on every webhook
+    # cost more than the stat.
+    return _load_version(path, stat.st_mtime_ns, stat.st_size)
 
 
 # Webhooks call load_flow on every request: parse a file again only when it changes on disk.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather as TwimlGather
@@ -37,8 +38,27 @@ def _speak(parent: VoiceResponse | TwimlGather, verb: Say | Play) -> None:
         parent.say(verb.text, language=verb.say_language)
 
 
+# Replies repeat across calls (every new call hears the same greeting and menu): keep the
+# documents of the most recent ones. Rendering is pure, so a cached document is always right.
+_RENDERED: dict[tuple[str, str], str] = {}
+_RENDERED_LOCK = threading.Lock()
+RENDER_CACHE_SIZE = 256
+
+
 def render(reply: Reply, base_url: str) -> str:
     """Render a reply to a TwiML document."""
+    key = (repr(reply), base_url)
+    document = _RENDERED.get(key)
+    if document is None:
+        document = _render(reply, base_url)
+        with _RENDERED_LOCK:  # gthread workers: evict and insert one thread at a time
+            if len(_RENDERED) >= RENDER_CACHE_SIZE:
+                _RENDERED.pop(next(iter(_RENDERED)))
+            _RENDERED[key] = document
+    return document
+
+
+def _render(reply: Reply, base_url: str) -> str:
 
     def url(hook: Hook) -> str:
         return hook_url(base_url, hook)

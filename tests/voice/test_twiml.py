@@ -88,3 +88,12 @@ def test_record_has_limit_beep_action_and_status_callback() -> None:
 
 def test_empty_reply_is_an_empty_response() -> None:
     assert list(parse(())) == []
+
+
+def test_a_cached_document_is_the_same_as_a_fresh_one() -> None:
+    reply = (Say("您好", "zh-CN"), Gather(Hook("gather", {"step": 3}), (), 1, 8))
+    first = render(reply, BASE)
+    again = render(reply, BASE)
+    other = render((Say("您好", "zh-CN"), Gather(Hook("gather", {"step": 4}), (), 1, 8)), BASE)
+    assert first == again
+    assert "step=4" in other and "step=3" not in other
