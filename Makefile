@@ -54,6 +54,7 @@ lint: $(VENV)/.installed-dev
 check: lint test
 
 bench: $(VENV)/.installed-dev
+	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/transcription.py
 	$(BIN)/python bench/rota.py

@@ -1,5 +1,10 @@
 """WSGI entry point: `gunicorn app:app`, `flask --app app ...`."""
 
+import gc
+
 from hotline import create_app
 
 app = create_app()
+# Everything loaded so far lives as long as the process: keep the garbage collector from
+# scanning it again and again (its full passes were the slowest requests' extra 10-15 ms).
+gc.freeze()

@@ -1,4 +1,4 @@
-"""Call sweeps from beat."""
+"""Periodic jobs of the call path: stale calls, unstaffed alerts, database upkeep."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from hotline import calls
+from hotline import calls, db
 from hotline.db import utcnow
 from hotline.extensions import database, settings, telephony
 
@@ -44,3 +44,9 @@ def alert_unstaffed_calls() -> None:
         session.commit()
     if sent:
         logger.info("sent %d unstaffed-call alerts", sent)
+
+
+@shared_task(acks_late=True)
+def checkpoint_database() -> None:
+    """Checkpoint SQLite's write-ahead log here, off the webhooks' path."""
+    db.checkpoint(database().engine)
