@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 
+from hotline import recordings
 from hotline.db import utcnow
 from hotline.extensions import db_session, settings
 from hotline.voice.twiml import HOOK_PATHS
 
 group = click.Group("hotline", help="Demo data and the carrier simulator.")
+
+# Longest the simulator keeps serving the voicemail for the worker to fetch it.
+DOWNLOAD_WAIT_S = 60.0
 
 
 @group.command("seed-demo")
@@ -106,7 +111,21 @@ def simulate_call(
         hang_up_in_menu=hang_up_in_menu,
     )
     simulator = Simulator.for_app(current_app, base_url=url, echo=click.echo)
-    result = simulator.run(caller)
+    result = simulator.run(caller, linger=_wait_for_download)
     click.echo(f"Call {result.call_sid} ended.")
     number = result.ticket_number(db_session())
     click.secho(f"Ticket: {number or 'none found'}", bold=True)
+
+
+def _wait_for_download(recording_sid: str) -> None:
+    """Keep the voicemail served until the worker has downloaded it (or the wait runs out)."""
+    session = db_session()
+    click.echo("  (waiting for the worker to download the voicemail ...)")
+    deadline = time.monotonic() + DOWNLOAD_WAIT_S
+    while not recordings.download_settled(session, recording_sid):
+        if time.monotonic() > deadline:
+            click.echo("  not downloaded yet: is the worker running? (`flask transcripts retry`)")
+            return
+        time.sleep(0.5)
+        session.rollback()  # a fresh transaction sees the worker's commits
+    click.echo("  voicemail downloaded by the worker")
