@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,48 +18,19 @@ from sqlalchemy.orm import Session
 from hotline.db import utcnow
 from hotline.models import Recording, RecordingStatus, Transcript
 from hotline.tasks.transcription import process_recording
-from tests import factories
 from tests.tasks import (
     MANIFEST_ROWS,
     SHORT_ZH,
     SPEECH,
     RecordingsHost,
-    model_dir,
     queued_jobs,
-    recordings_host,
     voicemail,
 )
-from transcripts import LoadedModel, load_model, transcribe
+from transcripts import LoadedModel, transcribe
 
 S = RecordingStatus
 WORD_LINE = re.compile(r"^ +\d+\.\d\d +\d+\.\d\d +[01]\.\d\d  \S+$")
 SMALL_CN = "vosk-model-small-cn-0.22"
-
-
-@pytest.fixture(scope="module")
-def model() -> LoadedModel:
-    """The real dev model, loaded once."""
-    return load_model(model_dir())
-
-
-@pytest.fixture
-def app(make_app: Callable[..., Flask], model: LoadedModel) -> Flask:
-    """The app with the dev model configured by path."""
-    return make_app(vosk_model=model.path)
-
-
-@pytest.fixture
-def db(session: Session) -> Iterator[Session]:
-    """The test session with the factories bound to it."""
-    with factories.bound(session):
-        yield session
-
-
-@pytest.fixture
-def host() -> Iterator[RecordingsHost]:
-    """The carrier's recordings host."""
-    with recordings_host() as running:
-        yield running
 
 
 def cli(app: Flask, *args: str) -> Result:

@@ -1,0 +1,39 @@
+"""Fixtures of the transcription job and CLI tests: the real dev model, the carrier's host."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tests import factories
+from tests.tasks import RecordingsHost, model_dir, recordings_host
+from transcripts import LoadedModel, load_model
+
+
+@pytest.fixture(scope="module")
+def model() -> LoadedModel:
+    """The real dev model, loaded once (the library caches it for the whole run)."""
+    return load_model(model_dir())
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], model: LoadedModel) -> Flask:
+    """The app with the dev model configured by path, as a deployment configures its model."""
+    return make_app(vosk_model=model.path)
+
+
+@pytest.fixture
+def db(session: Session) -> Iterator[Session]:
+    """The test session with the factories bound to it."""
+    with factories.bound(session):
+        yield session
+
+
+@pytest.fixture
+def host() -> Iterator[RecordingsHost]:
+    """The carrier's recordings host."""
+    with recordings_host() as running:
+        yield running
