@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -15,6 +16,8 @@ group = click.Group("db", help="Database schema.")
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
+    # Alembic announces each of its plugins at INFO when imported; the migrations stay visible.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # Imported here: Alembic is heavy, and only this command needs it.
     from hotline import migrate
 

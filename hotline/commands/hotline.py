@@ -59,6 +59,10 @@ Hotline is starting on the embedded defaults (SQLite + SQLite broker under var/)
     .venv/bin/flask --app app hotline simulate-call --press 1,2 --voicemail FILE.wav \\
         --url http://127.0.0.1:5000
 
+  Voicemails are transcribed offline by a Vosk model; until one is installed they wait in
+  `awaiting_model` (see README, "Transcription"):
+    .venv/bin/flask --app app transcripts install-model URL-or-ZIP --sha256 HEX
+
 Ctrl-C stops the web server, the worker and beat.
 """
     )
