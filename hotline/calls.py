@@ -719,16 +719,15 @@ def alert_unstaffed(
     for call in calls:
         local = call.started_at.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M")
         body = f"【关爱热线】{local} 有居民来电，但无人值班，已转留言。请尽快安排值班并回电。"
-        for number in numbers:
-            sent += rota_notify.deliver(
-                session,
-                key=f"unstaffed:{call.call_sid}:{number}",
-                kind=NotificationKind.UNSTAFFED,
-                to=number,
-                body=body,
-                due_at=call.started_at,
-                now=now,
-                send_sms=send_sms,
-                checkpoint=checkpoint,
-            )
+        sent += rota_notify.deliver_to_each(
+            session,
+            numbers,
+            key=f"unstaffed:{call.call_sid}",
+            kind=NotificationKind.UNSTAFFED,
+            body=body,
+            due_at=call.started_at,
+            now=now,
+            send_sms=send_sms,
+            checkpoint=checkpoint,
+        )
     return sent

@@ -134,6 +134,36 @@ def deliver(
     return row.status is NotificationStatus.SENT
 
 
+def deliver_to_each(
+    session: Session,
+    numbers: Sequence[str],
+    *,
+    key: str,
+    kind: NotificationKind,
+    body: str,
+    due_at: datetime,
+    now: datetime,
+    send_sms: SendSms,
+    checkpoint: Callable[[], None],
+) -> int:
+    """The same keyed SMS to each number (the key gets the number appended), each at most
+    once; returns how many were sent now."""
+    return sum(
+        deliver(
+            session,
+            key=f"{key}:{number}",
+            kind=kind,
+            to=number,
+            body=body,
+            due_at=due_at,
+            now=now,
+            send_sms=send_sms,
+            checkpoint=checkpoint,
+        )
+        for number in numbers
+    )
+
+
 def _local(t: datetime, tz: ZoneInfo) -> str:
     return t.astimezone(tz).strftime("%m月%d日 %H:%M")
 
@@ -300,18 +330,17 @@ def check_coverage(
             f"【热线排班缺口】{_local(alert.starts_at, tz)}{until}无人值主班，"
             "来电将直接转到主管。请安排顶班。"
         )
-        for number in numbers:
-            deliver(
-                session,
-                key=f"coverage:{alert.id}:{_stamp(alert.detected_at)}:{number}",
-                kind=NotificationKind.COVERAGE,
-                to=number,
-                body=body,
-                due_at=alert.detected_at,
-                now=now,
-                send_sms=send_sms,
-                checkpoint=checkpoint,
-            )
+        deliver_to_each(
+            session,
+            numbers,
+            key=f"coverage:{alert.id}:{_stamp(alert.detected_at)}",
+            kind=NotificationKind.COVERAGE,
+            body=body,
+            due_at=alert.detected_at,
+            now=now,
+            send_sms=send_sms,
+            checkpoint=checkpoint,
+        )
     return still_open
 
 
