@@ -98,14 +98,6 @@ def due_for_queueing(session: Session, now: datetime, *, model_available: bool) 
     )
 
 
-def download_settled(session: Session, recording_sid: str) -> bool:
-    """True once the recording has left awaiting_download (stored, or given up on)."""
-    status = session.scalar(
-        select(Recording.status).where(Recording.recording_sid == recording_sid)
-    )
-    return status is not None and status is not S.AWAITING_DOWNLOAD
-
-
 def find_model(explicit: Path | None, models_dir: Path, *, packages: bool) -> ModelLocation | None:
     """The model to use: `explicit` (ModelError if it is not one), else one in `models_dir`,
     else an installed model package if `packages`."""

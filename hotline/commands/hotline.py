@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hotline import recordings
+from hotline import recording_queue
 from hotline.db import utcnow
 from hotline.extensions import db_session, settings
 from hotline.voice.twiml import HOOK_PATHS
@@ -126,7 +126,7 @@ def _wait_for_download(recording_sid: str) -> None:
     session = db_session()
     click.echo("  (waiting for the worker to download the voicemail ...)")
     deadline = time.monotonic() + DOWNLOAD_WAIT_S
-    while not recordings.download_settled(session, recording_sid):
+    while not recording_queue.download_settled(session, recording_sid):
         if time.monotonic() > deadline:
             click.echo("  not downloaded yet: is the worker running? (`flask transcripts retry`)")
             return

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import categories as categories_domain
-from hotline import create_app, recording_fetch, recordings, tickets
+from hotline import create_app, recording_fetch, recording_queue, recordings, tickets
 from hotline.db import utcnow
 from hotline.models import Recording, RecordingStatus, Transcript
 from hotline.recording_fetch import DownloadFailed, NotReady
@@ -599,14 +599,14 @@ def test_voicemail_of_a_simulated_call_reaches_its_ticket(
 
     def worker(recording_sid: str) -> None:
         # What the worker does while the carrier still serves the file.
-        assert recordings.download_settled(db, recording_sid) is False
+        assert recording_queue.download_settled(db, recording_sid) is False
         recording_id = db.scalar(
             select(Recording.id).where(Recording.recording_sid == recording_sid)
         )
         db.rollback()
         assert recording_id is not None
         process_recording(recording_id)
-        settled.append(recordings.download_settled(db, recording_sid))
+        settled.append(recording_queue.download_settled(db, recording_sid))
 
     talk = Simulator.for_app(app, echo=lambda line: None).run(
         Caller(presses=["0"], voicemail=VOICEMAIL), linger=worker
