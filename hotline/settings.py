@@ -280,10 +280,6 @@ class Settings:
                 raise SettingsError(f"{name}: required but not set")
         return cls(**values)
 
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with some values changed (tests, CLI overrides)."""
-        return dataclasses.replace(self, **changes)
-
 
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, meaning) rows for the README's configuration table."""

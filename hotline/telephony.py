@@ -30,10 +30,6 @@ class Telephony(Protocol):
         """Send a text message; returns the carrier's message id."""
         ...
 
-    def end_call(self, call_sid: str) -> None:
-        """Hang up a call leg (e.g. the other volunteers' phones once one accepted)."""
-        ...
-
     def delete_recording(self, recording_sid: str) -> None:
         """Delete the carrier's copy of a recording."""
         ...
@@ -66,15 +62,6 @@ class TwilioTelephony:
         logger.info("sms %s sent to %s", message.sid, mask_number(to))
         return str(message.sid)
 
-    def end_call(self, call_sid: str) -> None:
-        """Complete a call leg."""
-        from twilio.base.exceptions import TwilioException
-
-        try:
-            self._client.calls(call_sid).update(status="completed")
-        except TwilioException as exc:
-            raise TelephonyError(f"ending call {call_sid} failed: {exc}") from exc
-
     def delete_recording(self, recording_sid: str) -> None:
         """Delete a recording at the carrier."""
         from twilio.base.exceptions import TwilioException
@@ -90,7 +77,6 @@ class FakeTelephony:
     """An in-memory carrier for tests and the simulator: records what was asked of it."""
 
     sms: list[tuple[str, str]] = field(default_factory=list)
-    ended_calls: list[str] = field(default_factory=list)
     deleted_recordings: list[str] = field(default_factory=list)
     fail_sms: bool = False
 
@@ -100,10 +86,6 @@ class FakeTelephony:
             raise TelephonyError("fake carrier refused the SMS")
         self.sms.append((to, body))
         return f"SM{len(self.sms):032d}"
-
-    def end_call(self, call_sid: str) -> None:
-        """Remember the hang-up."""
-        self.ended_calls.append(call_sid)
 
     def delete_recording(self, recording_sid: str) -> None:
         """Remember the deletion."""
