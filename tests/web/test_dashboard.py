@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -31,39 +31,12 @@ from hotline.models import (
     Volunteer,
 )
 from tests import factories
+from tests.web.pages import csrf_token, log_in, text
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "hotline" / "translations"
 TICKET_LINK = re.compile(r'href="/tickets/(\d{4}-\d{6})"')
 CALL_LINK = re.compile(r'href="/calls/(\d+)"')
-
-
-@pytest.fixture
-def db(app: Flask) -> Iterator[Session]:
-    """A session of the test database with the factories bound to it; commit before requests."""
-    with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
-        yield session
-
-
-def log_in(client: FlaskClient, username: str, password: str = factories.PASSWORD) -> TestResponse:
-    return client.post("/login", data={"username": username, "password": password})
-
-
-@pytest.fixture
-def sign_in(client: FlaskClient, db: Session) -> Callable[..., User]:
-    """Create a user (factory arguments), commit everything so far and log the client in."""
-
-    def sign_in(**kwargs: object) -> User:
-        user: User = factories.UserFactory(**kwargs)
-        db.commit()
-        assert log_in(client, user.username).status_code == 302
-        return user
-
-    return sign_in
-
-
-def text(response: TestResponse) -> str:
-    return response.get_data(as_text=True)
 
 
 # Login, logout and sessions
@@ -183,12 +156,6 @@ def test_login_never_redirects_off_site(client: FlaskClient, db: Session, target
 
 
 # CSRF
-
-
-def csrf_token(page: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 def test_login_without_a_csrf_token_is_rejected(
