@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -21,12 +20,12 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
 from hotline.accounts import LOCALES
+from hotline.dashboard import paging
 from hotline.models import TicketStatus
 from hotline.review import TicketFilter
 
@@ -56,12 +55,13 @@ class QueryForm(Form):
     class Meta:
         csrf = False
 
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
+    # Never a validation error: a bad page number shows page 1 (see paging.page_number).
+    page = StringField(_l("Page"), default="")
 
     @property
     def page_number(self) -> int:
-        """The page asked for; 1 when none was given."""
-        return self.page.data or 1
+        """The page asked for, clamped to 1..MAX_PAGE."""
+        return paging.page_number(self.page.data)
 
 
 def _optional_id(value: str) -> int | None:

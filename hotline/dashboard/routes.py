@@ -20,7 +20,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from hotline import accounts, review
-from hotline.dashboard import LANG_COOKIE, labels
+from hotline.dashboard import LANG_COOKIE, labels, paging
 from hotline.dashboard.auth import LoginUser, login_required, safe_next, scoped, signed_in
 from hotline.dashboard.forms import (
     LanguageForm,
@@ -102,7 +102,10 @@ def calls(scope: Scope) -> ResponseReturnValue:
     form = QueryForm(request.args)
     page = None
     if form.validate():
-        page = review.list_calls(db_session(), scope, form.page_number)
+        session = db_session()
+        page = paging.existing_page(
+            lambda number: review.list_calls(session, scope, number), form.page_number
+        )
     return render_template("dashboard/calls.html", form=form, page=page, full=scope.everything)
 
 
@@ -133,8 +136,10 @@ def tickets(scope: Scope) -> ResponseReturnValue:
     )
     page = None
     if form.validate():
-        page = review.list_tickets(
-            session, scope, form.criteria(), settings().timezone, form.page_number
+        criteria, timezone = form.criteria(), settings().timezone
+        page = paging.existing_page(
+            lambda number: review.list_tickets(session, scope, criteria, timezone, number),
+            form.page_number,
         )
     return render_template(
         "dashboard/tickets.html", form=form, page=page, full=scope.everything, now=utcnow()

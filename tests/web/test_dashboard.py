@@ -544,8 +544,6 @@ def test_ticket_list_pages_keep_the_filter(
         ({"community": "-1"}, "社区：不是有效的选择。"),
         ({"date_from": "2026-13-45"}, "创建日期起：不是有效的日期值。"),
         ({"date_from": "2026-03-05", "date_to": "2026-03-01"}, "结束日期早于开始日期。"),
-        ({"page": "0"}, "页码："),
-        ({"page": "x"}, "页码："),
     ],
 )
 def test_bad_filter_values_show_an_error_instead_of_tickets(
@@ -565,17 +563,6 @@ def test_bad_filter_values_show_an_error_instead_of_tickets(
     assert "请更正以下问题：" in page
     assert message in page
     assert ticket.number not in page
-
-
-def test_bad_page_on_the_call_list_is_an_error(
-    client: FlaskClient, sign_in: Callable[..., User]
-) -> None:
-    sign_in()
-
-    response = client.get("/calls?page=-3")
-
-    assert response.status_code == 200
-    assert "页码：" in text(response)
 
 
 def test_ticket_filter_offers_category_names_in_the_page_language(
