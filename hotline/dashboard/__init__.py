@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from hotline import accounts
-from hotline.dashboard.auth import LoginUser
+from hotline.dashboard.auth import LoginUser, load_user
 from hotline.extensions import babel, csrf, db_session, login_manager
 from hotline.models import Role
 
@@ -49,9 +49,8 @@ def _select_locale() -> str | None:
     return request.accept_languages.best_match(accounts.LOCALES)
 
 
-def _load_user(user_id: str) -> LoginUser | None:
-    user = accounts.active_user(db_session(), int(user_id)) if user_id.isdecimal() else None
-    return None if user is None else LoginUser.of(user)
+def _load_user(cookie_id: str) -> LoginUser | None:
+    return load_user(db_session(), cookie_id)
 
 
 def _template_context() -> dict[str, object]:

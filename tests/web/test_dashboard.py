@@ -76,18 +76,6 @@ def test_login_fails_with_a_message(
     assert client.get("/tickets").status_code == 302
 
 
-def test_a_deactivated_users_session_ends(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
-) -> None:
-    user = sign_in()
-    assert client.get("/tickets").status_code == 200
-
-    user.active = False
-    db.commit()
-
-    assert client.get("/tickets").headers["Location"].startswith("/login")
-
-
 def test_logout_ends_the_session(client: FlaskClient, sign_in: Callable[..., User]) -> None:
     sign_in()
 
