@@ -6,6 +6,7 @@ import enum
 import fcntl
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -89,6 +90,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
+# Per thread: how many SQLite writers' locks it holds (uncommitted writes).
+_held = threading.local()
+
+
+def holds_write_lock() -> bool:
+    """True while this thread has an uncommitted SQLite write, so every other writer waits on
+    it: network I/O must never happen then (tests assert it around every outbound request)."""
+    return bool(getattr(_held, "count", 0))
+
 
 def _writer_lock_factory(lock_path: str) -> type[sqlite3.Connection]:
     """A sqlite3 connection class that holds an exclusive flock on `lock_path` from its first
@@ -125,11 +135,13 @@ def _writer_lock_factory(lock_path: str) -> type[sqlite3.Connection]:
             if not self._locked:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
                 self._locked = True
+                _held.count = getattr(_held, "count", 0) + 1
 
         def _unlock(self) -> None:
             if self._locked:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
                 self._locked = False
+                _held.count = getattr(_held, "count", 1) - 1
 
         def commit(self) -> None:
             try:

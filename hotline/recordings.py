@@ -278,6 +278,9 @@ def _download(
         reason = "download: no usable RecordingUrl or RecordingSid"
         _move(session, recording, clock, status=S.FAILED, failure_reason=reason)
         return _result(recording, "cannot download")
+    # The attempt is committed before the download starts: no transaction (on SQLite, the one
+    # writers' lock every webhook needs) stays open while the carrier's media server is slow.
+    checkpoint()
     relative = storage_path(recording)
     try:
         stored = tools.fetch(recording.url, tools.recordings_dir / relative)

@@ -7,8 +7,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -17,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from hotline import create_app
-from hotline.db import Base
+from hotline.db import Base, holds_write_lock
 from hotline.migrate import upgrade
 from hotline.settings import Settings
 from hotline.telephony import FakeTelephony
@@ -86,6 +88,28 @@ def settings(app: Flask) -> Settings:
     """The test app's settings."""
     value: Settings = app.extensions["hotline.settings"]
     return value
+
+
+def _outside_transactions(what: str, call: Callable[..., Any]) -> Callable[..., Any]:
+    """`call`, failing the test if it is made while this thread holds the SQLite write lock."""
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        assert not holds_write_lock(), f"{what} while holding the database's write lock"
+        return call(*args, **kwargs)
+
+    return guarded
+
+
+@pytest.fixture(autouse=True)
+def no_network_io_inside_a_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every outbound request (HTTP, the carrier's REST API) fails the test if it is made inside
+    an uncommitted write: on SQLite that write stalls every webhook until the request ends."""
+    monkeypatch.setattr(
+        requests.Session, "send", _outside_transactions("HTTP request", requests.Session.send)
+    )
+    for name in ("send_sms", "delete_recording"):
+        method = getattr(FakeTelephony, name)
+        monkeypatch.setattr(FakeTelephony, name, _outside_transactions(f"carrier {name}", method))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,7 +54,17 @@ class RecordingsHost:
     credentials: tuple[str, str] | None = (ACCOUNT_SID, AUTH_TOKEN)
     # Announce the full length but send half the body, then hang up.
     truncate: bool = False
+    # Set while the host holds a download open (headers sent, body withheld) until `release`.
+    stalled: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event | None = None
+    # Bytes a second to trickle the body at (headers announce it whole); None sends at once.
+    trickle: int | None = None
+    content_type: str = "audio/x-wav"
+    # Where a path redirects to (302, with a Location header).
+    redirects: dict[str, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    # The Authorization header of every request, in order ("" when none was sent).
+    authorizations: list[str] = field(default_factory=list)
 
     def publish(self, sid: str, body: bytes) -> str:
         """Serve `body` as the recording `sid`; returns its RecordingUrl (without `.wav`)."""
@@ -65,6 +76,7 @@ def _handler(host: RecordingsHost) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
             host.requests.append(self.path)
+            host.authorizations.append(self.headers.get("Authorization", ""))
             expected = (
                 host.credentials
                 and "Basic " + base64.b64encode(":".join(host.credentials).encode()).decode()
@@ -73,15 +85,36 @@ def _handler(host: RecordingsHost) -> type[BaseHTTPRequestHandler]:
                 self.send_error(401)
             elif host.failures:
                 self.send_error(host.failures.pop(0))
+            elif self.path in host.redirects:
+                self.send_response(302)
+                self.send_header("Location", host.redirects[self.path])
+                self.end_headers()
             elif self.path not in host.files:
                 self.send_error(404)
             else:
                 body = host.files[self.path]
                 self.send_response(200)
-                self.send_header("Content-Type", "audio/x-wav")
+                self.send_header("Content-Type", host.content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body[: len(body) // 2] if host.truncate else body)
+                if host.release is not None:
+                    self.wfile.flush()
+                    host.stalled.set()
+                    host.release.wait(timeout=30)
+                if host.trickle:
+                    self._trickle(body, host.trickle)
+                else:
+                    self.wfile.write(body[: len(body) // 2] if host.truncate else body)
+
+        def _trickle(self, body: bytes, rate: int) -> None:
+            step = max(1, rate // 10)
+            try:
+                for start in range(0, len(body), step):
+                    self.wfile.write(body[start : start + step])
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                return  # the client gave up
 
         def log_message(self, format: str, *args: object) -> None:
             return
@@ -139,3 +172,11 @@ def queued_jobs(app: Flask) -> list[int]:
             ids.extend(args)
         queue.close()
     return ids
+
+
+def fresh(session: Session, recording: Recording) -> Recording:
+    """The recording as committed by the job's own session."""
+    session.expire_all()
+    row = session.get(Recording, recording.id)
+    assert row is not None
+    return row

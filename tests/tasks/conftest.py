@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from hotline import create_app
+from hotline.telephony import FakeTelephony
 from tests import factories
+from tests.conftest import make_settings, wipe
 from tests.tasks import RecordingsHost, model_dir, recordings_host
 from transcripts import LoadedModel, load_model
 
@@ -37,3 +41,16 @@ def host() -> Iterator[RecordingsHost]:
     """The carrier's recordings host."""
     with recordings_host() as running:
         yield running
+
+
+@pytest.fixture
+def pg_app(
+    postgres_url: str, tmp_path: Path, telephony: FakeTelephony, model: LoadedModel
+) -> Iterator[Flask]:
+    """The app on the PostgreSQL test database, emptied afterwards."""
+    app = create_app(
+        make_settings(postgres_url, tmp_path, vosk_model=model.path), telephony=telephony
+    )
+    yield app
+    wipe(app)
+    app.extensions["hotline.db"].engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import categories as categories_domain
-from hotline import create_app, recording_fetch, recording_queue, recordings, tickets
+from hotline import recording_fetch, recording_queue, recordings, tickets
 from hotline.db import utcnow
 from hotline.models import Recording, RecordingStatus, Transcript
 from hotline.recording_fetch import DownloadFailed, NotReady
@@ -27,12 +27,13 @@ from hotline.tasks.enqueue import enqueue_download
 from hotline.tasks.transcription import MAX_RETRIES, process_recording, sweep_recordings
 from hotline.telephony import FakeTelephony, TelephonyError
 from tests import factories
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, make_settings, wipe
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.tasks import (
     SHORT_ZH,
     VOICEMAIL,
     WAITING_SUMMARY,
     RecordingsHost,
+    fresh,
     model_dir,
     queued_jobs,
     ticket_of,
@@ -54,14 +55,6 @@ def silent_wav(seconds: float = 2.0) -> bytes:
     out = io.BytesIO()
     sf.write(out, np.zeros(int(8000 * seconds), np.int16), 8000, "PCM_16", format="WAV")
     return out.getvalue()
-
-
-def fresh(db: Session, recording: Recording) -> Recording:
-    """The recording as committed by the job's own session."""
-    db.expire_all()
-    row = db.get(Recording, recording.id)
-    assert row is not None
-    return row
 
 
 def tools(app: Flask, loaded: LoadedModel | None, **overrides: object) -> recordings.JobTools:
@@ -402,6 +395,7 @@ def test_status_machine_through_every_state(
     assert (waiting.status, waiting.detail) == (S.AWAITING_MODEL, "no speech model installed")
     assert done.status is S.TRANSCRIBED
     assert seen == [
+        (S.AWAITING_DOWNLOAD, 1),  # the attempt, committed before the download
         (S.DOWNLOADED, 1),
         (S.AWAITING_MODEL, 1),
         (S.TRANSCRIBING, 2),
@@ -622,19 +616,6 @@ def test_voicemail_of_a_simulated_call_reaches_its_ticket(
     assert ticket.transcript_text == expected
     limit = tickets.SUMMARY_CHARS
     assert ticket.summary == (expected if len(expected) <= limit else expected[: limit - 1] + "…")
-
-
-@pytest.fixture
-def pg_app(
-    postgres_url: str, tmp_path: Path, telephony: FakeTelephony, model: LoadedModel
-) -> Iterator[Flask]:
-    """The app on the PostgreSQL test database, emptied afterwards."""
-    app = create_app(
-        make_settings(postgres_url, tmp_path, vosk_model=model.path), telephony=telephony
-    )
-    yield app
-    wipe(app)
-    app.extensions["hotline.db"].engine.dispose()
 
 
 @pytest.mark.postgres
