@@ -8,6 +8,8 @@ from datetime import datetime
 
 from flask import Flask, current_app, g
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy.engine import Engine
@@ -83,3 +85,8 @@ def telephony() -> Telephony:
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Login throttling (hotline.dashboard.throttle chooses the storage). If the storage fails, counts
+# go on in memory per process rather than failing the login.
+limiter = Limiter(
+    get_remote_address, key_prefix="hotline", in_memory_fallback_enabled=True, swallow_errors=True
+)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from hotline import accounts
+from hotline.dashboard import throttle
 from hotline.dashboard.auth import LoginUser, load_user
 from hotline.extensions import babel, csrf, db_session, login_manager
 from hotline.models import Role
@@ -85,6 +86,7 @@ def init_dashboard(app: Flask) -> None:
     login_manager.localize_callback = str
     login_manager.user_loader(_load_user)
     csrf.init_app(app)
+    throttle.init_throttling(app, app.extensions["hotline.settings"].broker_url)
     # Carrier webhooks prove themselves with the Twilio signature, not a CSRF token.
     csrf.exempt(voice_bp)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +18,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from hotline import accounts, review
-from hotline.dashboard import LANG_COOKIE, labels, paging
+from hotline.dashboard import LANG_COOKIE, labels, paging, throttle
 from hotline.dashboard.auth import LoginUser, login_required, safe_next, scoped, signed_in
 from hotline.dashboard.forms import (
     LanguageForm,
@@ -29,7 +33,7 @@ from hotline.dashboard.forms import (
     TicketFilterForm,
 )
 from hotline.db import utcnow
-from hotline.extensions import db_session, settings
+from hotline.extensions import db_session, limiter, settings
 from hotline.models import TicketStatus
 from hotline.review import Scope
 
@@ -47,6 +51,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.throttled
 def login() -> ResponseReturnValue:
     """Sign in, then go back to the page that asked for it (if it is on this site)."""
     target = safe_next(request.args.get("next"), url_for(".index"))
@@ -59,6 +64,7 @@ def login() -> ResponseReturnValue:
         if user is not None:
             login_user(LoginUser.of(user))
             return redirect(target)
+        throttle.count_failure()
         failed = True
     return render_template("dashboard/login.html", form=form, failed=failed)
 
@@ -174,6 +180,23 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
     """An expired or missing token: say so and offer the way back, instead of a bare 400."""
     message = _("The form has expired. Go back, reload the page and try again.")
     return render_template("dashboard/error.html", message=message), 400
+
+
+@bp.errorhandler(RateLimitExceeded)
+def login_throttled(_error: RateLimitExceeded) -> ResponseReturnValue:
+    """Too many failed logins: the form again, with how long to wait (no password was checked)."""
+    window = throttle.WINDOW_MINUTES * 60
+    limit = limiter.current_limit
+    # reset_at is rounded up to the next whole second.
+    seconds = min(max(1, limit.reset_at - int(time.time())), window) if limit else window
+    minutes = math.ceil(seconds / 60)
+    message = ngettext(
+        "Too many failed logins. Try again in %(num)s minute.",
+        "Too many failed logins. Try again in %(num)s minutes.",
+        minutes,
+    )
+    page = render_template("dashboard/login.html", form=LoginForm(), throttled=message)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @bp.errorhandler(403)
