@@ -27,6 +27,7 @@ def create_app(
     from hotline import commands, extensions
     from hotline.celery_app import celery_init_app
     from hotline.dashboard import init_dashboard
+    from hotline.dashboard.security import init_security_headers
     from hotline.rota_pages import init_rota_pages
     from hotline.voice.routes import bp as voice_bp
 
@@ -45,6 +46,7 @@ def create_app(
     extensions.init_telephony(app, settings, telephony)
     app.extensions["hotline.clock"] = clock or utcnow
     celery_init_app(app, settings)
+    init_security_headers(app, settings.public_base_url)
     app.register_blueprint(voice_bp)
     init_dashboard(app)
     init_rota_pages(app)
