@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+from sqlalchemy.engine import make_url
 
 from hotline import recording_queue
 from hotline.db import utcnow
@@ -37,13 +39,52 @@ def seed_demo() -> None:
     )
 
 
+# How the welcome names a broker, by URL scheme (Celery's transports).
+BROKERS = {
+    "sqla+sqlite": "SQLite",
+    "redis": "Redis",
+    "rediss": "Redis (TLS)",
+    "sentinel": "Redis Sentinel",
+    "amqp": "RabbitMQ (AMQP)",
+    "pyamqp": "RabbitMQ (AMQP)",
+    "amqps": "RabbitMQ (AMQP over TLS)",
+    "memory": "in memory (this process only)",
+}
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _masked(url: str) -> str:
+    """`url` with its password as *** and without its query string, for printing."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    netloc = f"{userinfo.partition(':')[0]}:***@{host}" if at and ":" in userinfo else parts.netloc
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+def describe_broker(url: str) -> str:
+    """The kind of Celery broker `url` names and where it is, passwords masked."""
+    urls = [part.strip() for part in url.split(";") if part.strip()]  # a failover list
+    scheme = urlsplit(urls[0]).scheme.lower() if urls else ""
+    return f"{BROKERS.get(scheme, scheme)} at {', '.join(_masked(u) for u in urls)}"
+
+
+def describe_database(url: str) -> str:
+    """The kind of database `url` names and where it is, password masked."""
+    parsed = make_url(url)
+    kind = DATABASES.get(parsed.get_backend_name(), parsed.get_backend_name())
+    return f"{kind} at {parsed.render_as_string(hide_password=True)}"
+
+
 @group.command("welcome")
 def welcome() -> None:
     """Print what to do next after `make run`."""
-    base = settings().public_base_url
+    config = settings()
+    base = config.public_base_url
     click.echo(
         f"""
-Hotline is starting on the embedded defaults (SQLite + SQLite broker under var/).
+Hotline is starting.
+  Database:      {describe_database(config.database_url)}
+  Celery broker: {describe_broker(config.broker_url)}
 
   Dashboard:  {base}/   (login `supervisor`, password printed when the demo was seeded;
               reset it with: flask --app app users set-password supervisor)
