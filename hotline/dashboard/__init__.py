@@ -8,6 +8,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter, Map
 
 from hotline import accounts
 from hotline.dashboard import throttle
@@ -36,6 +37,14 @@ def add_nav_item(
     """Add a site-wide header link (label: a lazy_gettext string); for other blueprints too."""
     item = NavItem(endpoint, label) if roles is None else NavItem(endpoint, label, roles)
     app.extensions.setdefault("hotline.nav", []).append(item)
+
+
+class RowId(IntegerConverter):
+    """`<id:name>` in a route: a row id, at most the largest value of an id column (PostgreSQL's
+    32-bit integer). A larger one is a 404, not an error from the database driver (500)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, max=2**31 - 1)
 
 
 def _select_locale() -> str | None:
@@ -97,6 +106,7 @@ def init_dashboard(app: Flask) -> None:
         phone=labels.phone,
     )
     app.context_processor(_template_context)
+    app.url_map.converters["id"] = RowId  # before the blueprints' routes are added
     app.register_blueprint(bp)
     add_nav_item(app, "dashboard.tickets", _l("Tickets"))
     add_nav_item(app, "dashboard.calls", _l("Calls"))

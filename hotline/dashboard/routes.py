@@ -115,7 +115,7 @@ def calls(scope: Scope) -> ResponseReturnValue:
     return render_template("dashboard/calls.html", form=form, page=page, full=scope.everything)
 
 
-@bp.get("/calls/<int:call_id>")
+@bp.get("/calls/<id:call_id>")
 @scoped
 def call_detail(scope: Scope, call_id: int) -> ResponseReturnValue:
     """One call: timeline, IVR path, who was rung, recordings, ticket."""

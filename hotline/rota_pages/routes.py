@@ -157,7 +157,7 @@ def rotations() -> ResponseReturnValue:
     )
 
 
-@bp.route("/rotations/<int:rotation_id>/edit", methods=["GET", "POST"])
+@bp.route("/rotations/<id:rotation_id>/edit", methods=["GET", "POST"])
 @supervisors_only
 def edit_rotation(rotation_id: int) -> ResponseReturnValue:
     """Change a rotation from now (or a later moment) on; its past turns stay as they were."""
@@ -187,7 +187,7 @@ def edit_rotation(rotation_id: int) -> ResponseReturnValue:
     return render_template("rota/rotation_edit.html", form=form, rotation=rotation)
 
 
-@bp.post("/rotations/<int:rotation_id>/end")
+@bp.post("/rotations/<id:rotation_id>/end")
 @supervisors_only
 def end_rotation(rotation_id: int) -> ResponseReturnValue:
     """Stop a rotation at the given local time, or now."""
@@ -237,7 +237,7 @@ def overrides() -> ResponseReturnValue:
     )
 
 
-@bp.post("/overrides/<int:override_id>/cancel")
+@bp.post("/overrides/<id:override_id>/cancel")
 @supervisors_only
 def cancel_override(override_id: int) -> ResponseReturnValue:
     """Cancel an override (kept as history)."""
@@ -289,7 +289,7 @@ def leave() -> ResponseReturnValue:
     )
 
 
-@bp.post("/leave/<int:leave_id>/cancel")
+@bp.post("/leave/<id:leave_id>/cancel")
 @login_required
 def cancel_leave(leave_id: int) -> ResponseReturnValue:
     """Call off leave: a supervisor any, a volunteer their own."""
@@ -313,7 +313,7 @@ def swaps() -> ResponseReturnValue:
     )
 
 
-@bp.post("/swaps/<int:swap_id>/approve")
+@bp.post("/swaps/<id:swap_id>/approve")
 @supervisors_only
 def approve_swap(swap_id: int) -> ResponseReturnValue:
     """Approve a taken swap: the taker is put on duty."""
@@ -325,7 +325,7 @@ def approve_swap(swap_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/swaps/<int:swap_id>/reject")
+@bp.post("/swaps/<id:swap_id>/reject")
 @supervisors_only
 def reject_swap(swap_id: int) -> ResponseReturnValue:
     """Refuse a taken swap, with an optional note."""
@@ -337,7 +337,7 @@ def reject_swap(swap_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/swaps/<int:swap_id>/cancel")
+@bp.post("/swaps/<id:swap_id>/cancel")
 @login_required
 def cancel_swap(swap_id: int) -> ResponseReturnValue:
     """Withdraw a swap: a supervisor any, a volunteer their own."""
@@ -351,7 +351,7 @@ def cancel_swap(swap_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/swaps/<int:swap_id>/take")
+@bp.post("/swaps/<id:swap_id>/take")
 @login_required
 def take_swap(swap_id: int) -> ResponseReturnValue:
     """Take a window another volunteer offers."""

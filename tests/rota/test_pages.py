@@ -56,6 +56,26 @@ def test_supervisor_pages_are_closed_to_volunteers(
     assert client.get(path).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/rota/rotations/{id}/edit"),
+        ("POST", "/rota/rotations/{id}/end"),
+        ("POST", "/rota/overrides/{id}/cancel"),
+        ("POST", "/rota/leave/{id}/cancel"),
+        ("POST", "/rota/swaps/{id}/approve"),
+        ("POST", "/rota/swaps/{id}/take"),
+    ],
+)
+@pytest.mark.parametrize("row_id", [str(2**31), "99999999999999999999999"])
+def test_ids_too_large_for_the_database_are_404(
+    client: FlaskClient, sign_in: Callable[..., User], method: str, path: str, row_id: str
+) -> None:
+    sign_in()
+
+    assert client.open(path.format(id=row_id), method=method).status_code == 404
+
+
 def test_my_shifts_needs_a_volunteer_login(
     client: FlaskClient, sign_in: Callable[..., User]
 ) -> None:

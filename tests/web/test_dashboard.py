@@ -334,6 +334,15 @@ def test_missing_call_and_ticket_are_404(client: FlaskClient, sign_in: Callable[
     assert "此页面不存在。" in text(response)
 
 
+@pytest.mark.parametrize("call_id", [str(2**31), "99999999999999999999999"])
+def test_ids_too_large_for_the_database_are_404(
+    client: FlaskClient, sign_in: Callable[..., User], call_id: str
+) -> None:
+    sign_in()
+
+    assert client.get(f"/calls/{call_id}").status_code == 404
+
+
 def test_call_detail_shows_timeline_path_chain_recordings_and_ticket(
     client: FlaskClient, db: Session, sign_in: Callable[..., User]
 ) -> None:
