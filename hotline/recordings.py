@@ -3,8 +3,9 @@
 The job (run by a Celery task or inline by the CLI) downloads a recording, then transcribes it.
 Every step is idempotent: a duplicate or redelivered job finds the work done and changes nothing.
 Every write is a conditional UPDATE on the row's status and attempts (`_move`), so only one worker
-claims a recording for transcribing; a claim older than the lease may be taken over, and the
-worker that lost it saves nothing. The caller owns the transaction; `checkpoint` commits between
+claims a recording for transcribing. The claim is a lease in its own columns, renewed while the
+worker decodes; once it expires another job may take the recording over, and the worker that
+lost it stops and saves nothing. The caller owns the transaction; `checkpoint` commits between
 the slow steps, so no database lock is held while downloading or decoding.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -21,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from hotline import tickets
 from hotline.models import Recording, RecordingStatus, Ticket, Transcript
@@ -32,14 +35,18 @@ logger = logging.getLogger(__name__)
 
 # A queued job that has not moved its recording on within this time is presumed lost.
 REQUEUE_AFTER = timedelta(minutes=15)
-# Far longer than decoding takes (a 3-minute voicemail decodes in well under a minute): a row
-# `transcribing` for longer lost its worker, and another job may take it over.
+# A claim lasts this long past its holder's last renewal. The holder renews it while decoding
+# (every LEASE_RENEWAL), so a live worker keeps it however slow a busy machine makes the decode,
+# and the recording of a worker that died is taken over this long after its last sign of life.
 TRANSCRIBE_LEASE = timedelta(minutes=10)
+LEASE_RENEWAL = timedelta(minutes=1)
 # A recording that keeps killing its worker mid-decode is not taken over past this many tries
 # (downloads included), so it ends `failed` instead of looping.
 MAX_ATTEMPTS = 12
 # The line speaks Mandarin: no spaces between characters in the text.
 LANGUAGE = "zh"
+# The lease columns of a recording no job holds.
+_RELEASED: dict[str, Any] = {"lease_holder": None, "lease_expires_at": None}
 # Carrier SIDs become file names: letters and digits only, never a path.
 _SID = re.compile(r"[A-Za-z0-9]{1,64}")
 
@@ -80,10 +87,7 @@ def due_for_queueing(session: Session, now: datetime, *, model_available: bool) 
         Recording.carrier_status == "completed",
         Recording.duration_s > 0,
     )
-    abandoned = and_(
-        Recording.status == S.TRANSCRIBING, Recording.updated_at < now - TRANSCRIBE_LEASE
-    )
-    wanted = [waiting, abandoned]
+    wanted = [waiting, _lease_expired(now)]
     if model_available:
         wanted.append(Recording.status == S.AWAITING_MODEL)
     return list(
@@ -136,7 +140,7 @@ def process(
             return _result(recording, "another worker is transcribing it")
         if recording.attempts >= MAX_ATTEMPTS:
             reason = f"gave up after {recording.attempts} attempts"
-            _move(session, recording, clock, status=S.FAILED, failure_reason=reason)
+            _move(session, recording, clock, status=S.FAILED, failure_reason=reason, **_RELEASED)
             return _result(recording, "abandoned too often")
     audio = _stored_audio(recording, tools.recordings_dir)
     if audio is None:
@@ -191,10 +195,7 @@ def reopen_for_retry(
 ) -> list[int]:
     """Recordings the job should run on again: pending ones and, if asked, failed ones (which
     go back to where their job restarts)."""
-    pending = or_(
-        Recording.status.in_(JOB_STARTS_FROM),
-        and_(Recording.status == S.TRANSCRIBING, Recording.updated_at < now - TRANSCRIBE_LEASE),
-    )
+    pending = or_(Recording.status.in_(JOB_STARTS_FROM), _lease_expired(now))
     statuses = or_(pending, Recording.status == S.FAILED) if include_failed else pending
     query = select(Recording).where(
         statuses, Recording.carrier_status == "completed", Recording.duration_s > 0
@@ -226,9 +227,59 @@ def _result(recording: Recording, detail: str) -> JobResult:
     return JobResult(recording.id, recording.status, detail)
 
 
+def _lease_expired(now: datetime) -> ColumnElement[bool]:
+    """SQL for `_abandoned`."""
+    return and_(
+        Recording.status == S.TRANSCRIBING,
+        or_(Recording.lease_expires_at.is_(None), Recording.lease_expires_at < now),
+    )
+
+
 def _abandoned(recording: Recording, now: datetime) -> bool:
-    """`transcribing` for longer than the lease: its worker is gone."""
-    return recording.status is S.TRANSCRIBING and recording.updated_at < now - TRANSCRIBE_LEASE
+    """`transcribing` with its lease run out (or none: claimed before leases existed): its
+    worker is gone."""
+    return recording.status is S.TRANSCRIBING and (
+        recording.lease_expires_at is None or recording.lease_expires_at < now
+    )
+
+
+class LeaseLost(Exception):
+    """Another job took the recording over: this one stops decoding."""
+
+
+@dataclass
+class _Lease:
+    """The transcription lease one job holds, renewed from the decode's progress reports."""
+
+    session: Session
+    recording_id: int
+    holder: str
+    clock: Clock
+    checkpoint: Callable[[], None]
+    renewed_at: datetime
+
+    def renew_if_due(self, _decoded_s: float) -> None:
+        """Push the expiry on (and commit) once per LEASE_RENEWAL; LeaseLost if taken over."""
+        now = self.clock()
+        if now - self.renewed_at < LEASE_RENEWAL:
+            return
+        renewed = cast(
+            CursorResult[Any],
+            self.session.execute(
+                update(Recording)
+                .where(
+                    Recording.id == self.recording_id,
+                    Recording.status == S.TRANSCRIBING,
+                    Recording.lease_holder == self.holder,
+                )
+                .values(lease_expires_at=now + TRANSCRIBE_LEASE)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        self.checkpoint()
+        if not renewed.rowcount:
+            raise LeaseLost
+        self.renewed_at = now
 
 
 def _move(session: Session, recording: Recording, clock: Clock, **values: Any) -> bool:
@@ -331,19 +382,29 @@ def _transcribe(
     starts_from: Collection[RecordingStatus] = JOB_STARTS_FROM,
 ) -> JobResult:
     """Claim, decode, and save the transcript as the current one; the ticket gets its text."""
-    claimable = recording.status in starts_from or _abandoned(recording, clock())
+    claimed_at = clock()
+    lease = _Lease(session, recording.id, uuid.uuid4().hex, clock, checkpoint, claimed_at)
+    claimable = recording.status in starts_from or _abandoned(recording, claimed_at)
     if not claimable or not _move(
-        session, recording, clock, status=S.TRANSCRIBING, attempts=Recording.attempts + 1
+        session,
+        recording,
+        clock,
+        status=S.TRANSCRIBING,
+        attempts=Recording.attempts + 1,
+        lease_holder=lease.holder,
+        lease_expires_at=claimed_at + TRANSCRIBE_LEASE,
     ):
         return _result(recording, "another worker has it")
     checkpoint()
     try:
-        transcript = transcribe(audio, model, language=LANGUAGE)
+        transcript = transcribe(audio, model, language=LANGUAGE, progress=lease.renew_if_due)
+    except LeaseLost:
+        return _result(recording, "another worker took it over; decoding stopped")
     except AudioError as exc:
         reason = f"audio unreadable: {exc}"
-        _move(session, recording, clock, status=S.FAILED, failure_reason=reason)
+        _move(session, recording, clock, status=S.FAILED, failure_reason=reason, **_RELEASED)
         return _result(recording, "audio unreadable")
-    if not _move(session, recording, clock, status=S.TRANSCRIBED, failure_reason=None):
+    if not _move(session, recording, clock, status=S.TRANSCRIBED, failure_reason=None, **_RELEASED):
         return _result(recording, "another worker took it over; result dropped")
     session.execute(
         update(Transcript)

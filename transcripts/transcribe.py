@@ -7,7 +7,7 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,8 +91,15 @@ def reset_dither() -> None:
     _libc().srand(0)
 
 
-def transcribe(audio: Path, model: LoadedModel, *, language: str = "zh") -> Transcript:
-    """Decode an audio file (any format and rate soundfile reads) into a Transcript."""
+def transcribe(
+    audio: Path,
+    model: LoadedModel,
+    *,
+    language: str = "zh",
+    progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """Decode an audio file (any format and rate soundfile reads) into a Transcript;
+    `progress` is called with the seconds of audio decoded so far after every chunk."""
     started = time.perf_counter()
     stream = PcmStream(audio)
     reset_dither()
@@ -102,6 +109,8 @@ def transcribe(audio: Path, model: LoadedModel, *, language: str = "zh") -> Tran
     for chunk in stream:
         if recognizer.AcceptWaveform(chunk):
             results.append(json.loads(recognizer.Result()))
+        if progress is not None:
+            progress(stream.duration_s)
     results.append(json.loads(recognizer.FinalResult()))
     elapsed = time.perf_counter() - started
 

@@ -17,7 +17,7 @@ class RecordingStatus(enum.StrEnum):
 
     AWAITING_DOWNLOAD = "awaiting_download"  # the carrier has it; we have not fetched it yet
     DOWNLOADED = "downloaded"  # stored in the recordings directory, not transcribed
-    TRANSCRIBING = "transcribing"  # a worker is decoding it
+    TRANSCRIBING = "transcribing"  # a worker holds its lease and is decoding it
     TRANSCRIBED = "transcribed"  # a current transcript exists
     FAILED = "failed"  # gave up; see failure_reason, retryable from the CLI
     AWAITING_MODEL = "awaiting_model"  # no speech model is installed yet
@@ -46,6 +46,10 @@ class Recording(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Last time a job was queued for it; the beat sweep re-queues stale ones.
     enqueued_at: Mapped[datetime | None]
+    # The transcription lease: which job run holds it and until when. Only the holder renews
+    # it, so no other write (re-queueing, say) can make an abandoned claim look alive.
+    lease_holder: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     transcripts: Mapped[list[Transcript]] = relationship(

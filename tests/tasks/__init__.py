@@ -18,9 +18,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline import recording_fetch, recordings
 from hotline.models import Recording, Ticket, TicketSource
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.factories import CallFactory, RecordingFactory, TicketFactory
+from transcripts import LoadedModel
 
 # The clips live in shared/ beside the repo and are never copied into it.
 SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "speech"
@@ -180,3 +182,16 @@ def fresh(session: Session, recording: Recording) -> Recording:
     row = session.get(Recording, recording.id)
     assert row is not None
     return row
+
+
+def tools(app: Flask, loaded: LoadedModel | None, **overrides: object) -> recordings.JobTools:
+    """The job's adapters as the task builds them, with the model (or none) passed in."""
+    values: dict[str, object] = {
+        "recordings_dir": app.extensions["hotline.settings"].recordings_dir,
+        "fetch": lambda url, dest: recording_fetch.download(
+            url, dest, auth=(ACCOUNT_SID, AUTH_TOKEN)
+        ),
+        "model": lambda: loaded,
+    }
+    values.update(overrides)
+    return recordings.JobTools(**values)  # type: ignore[arg-type]

@@ -37,6 +37,7 @@ from tests.tasks import (
     model_dir,
     queued_jobs,
     ticket_of,
+    tools,
     voicemail,
 )
 from transcripts import LoadedModel, transcribe
@@ -55,19 +56,6 @@ def silent_wav(seconds: float = 2.0) -> bytes:
     out = io.BytesIO()
     sf.write(out, np.zeros(int(8000 * seconds), np.int16), 8000, "PCM_16", format="WAV")
     return out.getvalue()
-
-
-def tools(app: Flask, loaded: LoadedModel | None, **overrides: object) -> recordings.JobTools:
-    """The job's adapters as the task builds them, with the model (or none) passed in."""
-    values: dict[str, object] = {
-        "recordings_dir": app.extensions["hotline.settings"].recordings_dir,
-        "fetch": lambda url, dest: recording_fetch.download(
-            url, dest, auth=(ACCOUNT_SID, AUTH_TOKEN)
-        ),
-        "model": lambda: loaded,
-    }
-    values.update(overrides)
-    return recordings.JobTools(**values)  # type: ignore[arg-type]
 
 
 def run_domain(
@@ -319,8 +307,9 @@ def test_abandoned_transcription_is_taken_over_after_the_lease(
     recording = voicemail(db, host, short_zh)
     run_domain(app, recording.id, tools(app, None))  # stored, waiting for a model
     row = fresh(db, recording)
-    row.status = S.TRANSCRIBING  # its worker died mid-decode, long ago
-    row.updated_at = utcnow() - recordings.TRANSCRIBE_LEASE - timedelta(seconds=1)
+    row.status = S.TRANSCRIBING  # its worker died mid-decode, its lease ran out
+    row.lease_holder = "a-dead-worker"
+    row.lease_expires_at = utcnow() - timedelta(seconds=1)
     db.commit()
 
     result = run_domain(app, recording.id, tools(app, model))
@@ -358,7 +347,8 @@ def test_recording_that_keeps_killing_workers_fails(
         short_zh,
         status=S.TRANSCRIBING,
         attempts=recordings.MAX_ATTEMPTS,
-        updated_at=utcnow() - recordings.TRANSCRIBE_LEASE - timedelta(seconds=1),
+        lease_holder="a-dead-worker",
+        lease_expires_at=utcnow() - timedelta(seconds=1),
     )
 
     process_recording(recording.id)
@@ -526,26 +516,32 @@ def test_broker_down_leaves_the_recording_for_the_sweep(
 LONG_AGO = recordings.REQUEUE_AFTER + timedelta(minutes=1)
 
 
+EXPIRED = -timedelta(seconds=1)
+
+
 @pytest.mark.parametrize(
-    ("status", "enqueued_ago", "updated_ago", "model_available", "due"),
+    ("status", "enqueued_ago", "lease_left", "model_available", "due"),
     [
-        (S.AWAITING_DOWNLOAD, None, timedelta(0), False, True),
-        (S.AWAITING_DOWNLOAD, timedelta(minutes=1), timedelta(0), False, False),
-        (S.AWAITING_DOWNLOAD, LONG_AGO, timedelta(0), False, True),
-        (S.DOWNLOADED, LONG_AGO, timedelta(0), False, True),
-        (S.TRANSCRIBING, LONG_AGO, timedelta(minutes=1), False, False),
-        (S.TRANSCRIBING, LONG_AGO, recordings.TRANSCRIBE_LEASE * 2, False, True),
-        (S.AWAITING_MODEL, None, timedelta(0), False, False),
-        (S.AWAITING_MODEL, None, timedelta(0), True, True),
-        (S.FAILED, None, timedelta(0), True, False),
-        (S.TRANSCRIBED, None, timedelta(0), True, False),
+        (S.AWAITING_DOWNLOAD, None, None, False, True),
+        (S.AWAITING_DOWNLOAD, timedelta(minutes=1), None, False, False),
+        (S.AWAITING_DOWNLOAD, LONG_AGO, None, False, True),
+        (S.DOWNLOADED, LONG_AGO, None, False, True),
+        (S.TRANSCRIBING, LONG_AGO, timedelta(minutes=9), False, False),
+        (S.TRANSCRIBING, LONG_AGO, EXPIRED, False, True),
+        (S.TRANSCRIBING, None, EXPIRED, False, True),
+        (S.TRANSCRIBING, timedelta(minutes=1), EXPIRED, False, False),  # just re-queued
+        (S.TRANSCRIBING, LONG_AGO, None, False, True),  # claimed before leases existed
+        (S.AWAITING_MODEL, None, None, False, False),
+        (S.AWAITING_MODEL, None, None, True, True),
+        (S.FAILED, None, None, True, False),
+        (S.TRANSCRIBED, None, None, True, False),
     ],
 )
 def test_due_for_queueing(
     db: Session,
     status: RecordingStatus,
     enqueued_ago: timedelta | None,
-    updated_ago: timedelta,
+    lease_left: timedelta | None,
     model_available: bool,
     due: bool,
 ) -> None:
@@ -553,7 +549,9 @@ def test_due_for_queueing(
     recording = factories.RecordingFactory(
         status=status,
         enqueued_at=None if enqueued_ago is None else now - enqueued_ago,
-        updated_at=now - updated_ago,
+        lease_holder=None if lease_left is None else "a-worker",
+        lease_expires_at=None if lease_left is None else now + lease_left,
+        updated_at=now,  # other writes move updated_at; it says nothing of the lease
     )
     db.flush()
 
