@@ -4,8 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := var/dev.env
-# Runs a command with the developer environment (secrets generated once into var/dev.env).
-WITH_ENV := set -a && . ./$(DEV_ENV) && set +a &&
+# Where `make simulate` serves voicemails; the worker downloads only from carrier media hosts.
+MEDIA_PORT ?= 5099
+# Runs a command with the developer environment (secrets generated once into var/dev.env, which
+# may override the local carrier media host set here).
+WITH_ENV := set -a && HOTLINE_CARRIER_MEDIA_HOSTS=127.0.0.1:$(MEDIA_PORT) \
+	&& HOTLINE_CARRIER_MEDIA_ALLOW_HTTP=true && . ./$(DEV_ENV) && set +a &&
 
 .PHONY: run simulate test lint check migrate seed bench clean
 

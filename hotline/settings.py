@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field
 from pathlib import Path
@@ -102,6 +103,20 @@ def parse_numbers(name: str, raw: str) -> tuple[str, ...]:
     return numbers
 
 
+def parse_hosts(name: str, raw: str) -> tuple[str, ...]:
+    """Parse comma-separated `host` or `host:port` entries (lower-cased)."""
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        parts = urlsplit(f"//{host}")
+        try:
+            port_ok = parts.port is None or 0 < parts.port < 65536
+        except ValueError:
+            port_ok = False
+        if not parts.hostname or not port_ok or parts.netloc != host or "@" in host:
+            raise SettingsError(f"{name}: {host!r} is not a host or host:port")
+    return hosts
+
+
 def setting(
     env: str, parser: Callable[[str, str], Any], doc: str, *, default: Any = MISSING
 ) -> Any:
@@ -151,6 +166,31 @@ class Settings:
         parse_url,
         "REST base URL of any Twilio-compatible carrier.",
         default="https://api.twilio.com",
+    )
+    carrier_media_hosts: tuple[str, ...] = setting(
+        "HOTLINE_CARRIER_MEDIA_HOSTS",
+        parse_hosts,
+        "Comma-separated hosts (host or host:port) recordings are downloaded from, with the"
+        " carrier's credentials; empty = the host of HOTLINE_CARRIER_API_BASE_URL.",
+        default=(),
+    )
+    carrier_media_allow_http: bool = setting(
+        "HOTLINE_CARRIER_MEDIA_ALLOW_HTTP",
+        parse_bool,
+        "Allow plain-http recording downloads (a local carrier simulator only); else https only.",
+        default=False,
+    )
+    recording_max_bytes: int = setting(
+        "HOTLINE_RECORDING_MAX_BYTES",
+        functools.partial(parse_int, minimum=1),
+        "Largest recording download accepted, in bytes (10 minutes at 8 kHz is under 10 MB).",
+        default=20_000_000,
+    )
+    recording_download_seconds: int = setting(
+        "HOTLINE_RECORDING_DOWNLOAD_SECONDS",
+        functools.partial(parse_int, minimum=1),
+        "Longest a recording download may take in all, in seconds; a slower one is retried.",
+        default=120,
     )
     sms_from_number: str = setting(
         "HOTLINE_SMS_FROM",
@@ -267,6 +307,11 @@ class Settings:
             raise SettingsError(
                 "HOTLINE_CARRIER_AUTH_TOKEN: required while HOTLINE_VALIDATE_SIGNATURES is on"
             )
+
+    @property
+    def media_hosts(self) -> tuple[str, ...]:
+        """The hosts recordings may be downloaded from (the API's host unless configured)."""
+        return self.carrier_media_hosts or (urlsplit(self.carrier_api_base_url).netloc.lower(),)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

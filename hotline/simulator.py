@@ -82,13 +82,24 @@ def _wav_seconds(path: Path) -> int:
         return max(1, round(wav.getnframes() / wav.getframerate()))
 
 
+def media_port(media_hosts: tuple[str, ...]) -> int | None:
+    """The port of a loopback carrier media host (127.0.0.1:PORT), where the simulator serves
+    voicemails so the worker will download them; None if no such host is configured."""
+    for entry in media_hosts:
+        parts = urlsplit(f"//{entry}")
+        if parts.hostname in ("127.0.0.1", "localhost") and parts.port:
+            return parts.port
+    return None
+
+
 @contextlib.contextmanager
-def serve_file(path: Path) -> Iterator[str]:
-    """Serve one file over HTTP on 127.0.0.1, as the carrier serves recordings; yields its URL
-    without the extension (the carrier's RecordingUrl convention: clients append `.wav`)."""
+def serve_file(path: Path, port: int = 0) -> Iterator[str]:
+    """Serve one file over HTTP on 127.0.0.1 (`port`, or any free one), as the carrier serves
+    recordings; yields its URL without the extension (the carrier's RecordingUrl convention:
+    clients append `.wav`)."""
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(path.parent))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -107,9 +118,12 @@ class Simulator:
         public_base_url: str,
         echo: Callable[[str], None] = lambda line: None,
         on_ring: Callable[[int], None] = lambda seconds: None,
+        media_port: int | None = None,
     ) -> None:
         self._post = post
         self._base = public_base_url
+        # Where voicemails are served (a carrier media host the worker trusts); None: anywhere.
+        self.media_port = media_port
         self._echo = echo
         # Told how long phones rang, so a test clock can move on as the carrier's would.
         self._on_ring = on_ring
@@ -153,7 +167,7 @@ class Simulator:
                 response.raise_for_status()
                 return response.text
 
-        return cls(post, config.public_base_url, echo, on_ring)
+        return cls(post, config.public_base_url, echo, on_ring, media_port(config.media_hosts))
 
     def run(self, caller: Caller, linger: Callable[[str], None] | None = None) -> Conversation:
         """Place one call and follow it to the end; `linger(recording_sid)` runs while the
@@ -170,7 +184,10 @@ class Simulator:
         volunteers = list(caller.volunteers)
         with contextlib.ExitStack() as stack:
             voicemail = (
-                (stack.enter_context(serve_file(caller.voicemail)), _wav_seconds(caller.voicemail))
+                (
+                    stack.enter_context(serve_file(caller.voicemail, self.media_port or 0)),
+                    _wav_seconds(caller.voicemail),
+                )
                 if caller.voicemail
                 else None
             )

@@ -156,6 +156,11 @@ def simulate_call(
         hang_up_in_menu=hang_up_in_menu,
     )
     simulator = Simulator.for_app(current_app, base_url=url, echo=click.echo)
+    if voicemail is not None and simulator.media_port is None:
+        click.echo(
+            "  note: no 127.0.0.1:PORT in HOTLINE_CARRIER_MEDIA_HOSTS, so the worker will refuse"
+            " to download this voicemail (make run sets one up)"
+        )
     result = simulator.run(caller, linger=_wait_for_download)
     click.echo(f"Call {result.call_sid} ended.")
     number = result.ticket_number(db_session())

@@ -66,14 +66,20 @@ def _model(config: Settings) -> LoadedModel | None:
 
 def job_tools(config: Settings) -> recordings.JobTools:
     """The job's adapters for these settings: carrier download, model, carrier deletion."""
-    auth = (
-        (config.carrier_account_sid, config.carrier_auth_token)
-        if config.carrier_account_sid
-        else None
+    media = recording_fetch.MediaPolicy(
+        hosts=config.media_hosts,
+        auth=(
+            (config.carrier_account_sid, config.carrier_auth_token)
+            if config.carrier_account_sid
+            else None
+        ),
+        allow_http=config.carrier_media_allow_http,
+        max_bytes=config.recording_max_bytes,
+        max_seconds=config.recording_download_seconds,
     )
     return recordings.JobTools(
         recordings_dir=config.recordings_dir,
-        fetch=lambda url, dest: recording_fetch.download(url, dest, auth=auth),
+        fetch=lambda url, dest: recording_fetch.download(url, dest, media),
         model=lambda: _model(config),
         delete_at_carrier=(
             telephony().delete_recording if config.delete_recordings_at_carrier else None

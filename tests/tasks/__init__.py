@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import importlib.util
 import threading
 import time
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline import recording_fetch, recordings
 from hotline.models import Recording, Ticket, TicketSource
+from hotline.tasks.transcription import job_tools
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.factories import CallFactory, RecordingFactory, TicketFactory
 from transcripts import LoadedModel
@@ -62,11 +64,18 @@ class RecordingsHost:
     # Bytes a second to trickle the body at (headers announce it whole); None sends at once.
     trickle: int | None = None
     content_type: str = "audio/x-wav"
+    # False: no Content-Length; the body ends when the connection closes.
+    send_length: bool = True
     # Where a path redirects to (302, with a Location header).
     redirects: dict[str, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     # The Authorization header of every request, in order ("" when none was sent).
     authorizations: list[str] = field(default_factory=list)
+
+    @property
+    def netloc(self) -> str:
+        """host:port of the server."""
+        return self.base_url.removeprefix("http://")
 
     def publish(self, sid: str, body: bytes) -> str:
         """Serve `body` as the recording `sid`; returns its RecordingUrl (without `.wav`)."""
@@ -78,6 +87,7 @@ def _handler(host: RecordingsHost) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
             host.requests.append(self.path)
+            path = self.path.partition("?")[0]
             host.authorizations.append(self.headers.get("Authorization", ""))
             expected = (
                 host.credentials
@@ -87,17 +97,18 @@ def _handler(host: RecordingsHost) -> type[BaseHTTPRequestHandler]:
                 self.send_error(401)
             elif host.failures:
                 self.send_error(host.failures.pop(0))
-            elif self.path in host.redirects:
+            elif path in host.redirects:
                 self.send_response(302)
-                self.send_header("Location", host.redirects[self.path])
+                self.send_header("Location", host.redirects[path])
                 self.end_headers()
-            elif self.path not in host.files:
+            elif path not in host.files:
                 self.send_error(404)
             else:
-                body = host.files[self.path]
+                body = host.files[path]
                 self.send_response(200)
                 self.send_header("Content-Type", host.content_type)
-                self.send_header("Content-Length", str(len(body)))
+                if host.send_length:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if host.release is not None:
                     self.wfile.flush()
@@ -185,13 +196,19 @@ def fresh(session: Session, recording: Recording) -> Recording:
 
 
 def tools(app: Flask, loaded: LoadedModel | None, **overrides: object) -> recordings.JobTools:
-    """The job's adapters as the task builds them, with the model (or none) passed in."""
+    """The job's adapters as the task builds them from the app's settings, with the model (or
+    none) passed in."""
+    built = job_tools(app.extensions["hotline.settings"])
+    values: dict[str, object] = {"model": lambda: loaded, **overrides}
+    return dataclasses.replace(built, **values)  # type: ignore[arg-type]
+
+
+def media_policy(host: RecordingsHost, **overrides: object) -> recording_fetch.MediaPolicy:
+    """What the job trusts when `host` is the carrier's media host (plain http, as in tests)."""
     values: dict[str, object] = {
-        "recordings_dir": app.extensions["hotline.settings"].recordings_dir,
-        "fetch": lambda url, dest: recording_fetch.download(
-            url, dest, auth=(ACCOUNT_SID, AUTH_TOKEN)
-        ),
-        "model": lambda: loaded,
+        "hosts": (host.netloc,),
+        "auth": (ACCOUNT_SID, AUTH_TOKEN),
+        "allow_http": True,
     }
     values.update(overrides)
-    return recordings.JobTools(**values)  # type: ignore[arg-type]
+    return recording_fetch.MediaPolicy(**values)  # type: ignore[arg-type]

@@ -24,6 +24,22 @@ def model() -> LoadedModel:
 
 
 @pytest.fixture
+def make_app(make_app: Callable[..., Flask], host: RecordingsHost) -> Callable[..., Flask]:
+    """Apps that take the test's recordings host (plain http on 127.0.0.1) for the carrier's
+    media host."""
+
+    def build(**overrides: object) -> Flask:
+        return make_app(**{**media_host_settings(host), **overrides})
+
+    return build
+
+
+def media_host_settings(host: RecordingsHost) -> dict[str, object]:
+    """Settings that trust `host` as the carrier's media host."""
+    return {"carrier_media_hosts": (host.netloc,), "carrier_media_allow_http": True}
+
+
+@pytest.fixture
 def app(make_app: Callable[..., Flask], model: LoadedModel) -> Flask:
     """The app with the dev model configured by path, as a deployment configures its model."""
     return make_app(vosk_model=model.path)
@@ -45,11 +61,16 @@ def host() -> Iterator[RecordingsHost]:
 
 @pytest.fixture
 def pg_app(
-    postgres_url: str, tmp_path: Path, telephony: FakeTelephony, model: LoadedModel
+    postgres_url: str,
+    tmp_path: Path,
+    telephony: FakeTelephony,
+    model: LoadedModel,
+    host: RecordingsHost,
 ) -> Iterator[Flask]:
     """The app on the PostgreSQL test database, emptied afterwards."""
     app = create_app(
-        make_settings(postgres_url, tmp_path, vosk_model=model.path), telephony=telephony
+        make_settings(postgres_url, tmp_path, vosk_model=model.path, **media_host_settings(host)),
+        telephony=telephony,
     )
     yield app
     wipe(app)

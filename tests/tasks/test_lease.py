@@ -35,6 +35,7 @@ from tests.tasks import (
     tools,
     voicemail,
 )
+from tests.tasks.conftest import media_host_settings
 from transcripts import LoadedModel
 
 S = RecordingStatus
@@ -68,6 +69,7 @@ def line(
     tmp_path: Path,
     telephony: FakeTelephony,
     model: LoadedModel,
+    host: RecordingsHost,
 ) -> Iterator[tuple[Flask, Clock]]:
     """The app on SQLite or PostgreSQL, on a clock the test moves."""
     clock = Clock(utcnow())
@@ -76,7 +78,9 @@ def line(
         return
     url = request.getfixturevalue("postgres_url")
     app = create_app(
-        make_settings(url, tmp_path, vosk_model=model.path), telephony=telephony, clock=clock
+        make_settings(url, tmp_path, vosk_model=model.path, **media_host_settings(host)),
+        telephony=telephony,
+        clock=clock,
     )
     yield app, clock
     wipe(app)
@@ -213,8 +217,16 @@ from hotline import create_app
 from hotline.tasks.transcription import run_job
 from tests.conftest import make_settings
 
-url, tmp, model, recording_id = sys.argv[1:]
-app = create_app(make_settings(url, Path(tmp), vosk_model=Path(model)))
+url, tmp, model, media_host, recording_id = sys.argv[1:]
+app = create_app(
+    make_settings(
+        url,
+        Path(tmp),
+        vosk_model=Path(model),
+        carrier_media_hosts=(media_host,),
+        carrier_media_allow_http=True,
+    )
+)
 with app.app_context():
     run_job(int(recording_id), last_try=False)
 """
@@ -233,7 +245,7 @@ def test_worker_killed_mid_transcription_is_transcribed_once_after_its_lease(
     recording = voicemail(db, host, LONG_CLIP.read_bytes())
     worker = subprocess.Popen(  # noqa: S603  (our own interpreter and script)
         [sys.executable, "-c", WORKER, database_url, str(tmp_path), str(model.path)]
-        + [str(recording.id)],
+        + [host.netloc, str(recording.id)],
         cwd=Path(__file__).resolve().parents[2],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import socket
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -27,13 +28,14 @@ from hotline.tasks.enqueue import enqueue_download
 from hotline.tasks.transcription import MAX_RETRIES, process_recording, sweep_recordings
 from hotline.telephony import FakeTelephony, TelephonyError
 from tests import factories
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.conftest import ACCOUNT_SID
 from tests.tasks import (
     SHORT_ZH,
     VOICEMAIL,
     WAITING_SUMMARY,
     RecordingsHost,
     fresh,
+    media_policy,
     model_dir,
     queued_jobs,
     ticket_of,
@@ -149,9 +151,9 @@ def test_download_sends_the_carrier_credentials(
     dest = tmp_path / "RE1.wav"
 
     with pytest.raises(DownloadFailed, match="HTTP 401"):
-        recording_fetch.download(url, dest, auth=(ACCOUNT_SID, "wrong-token"))
+        recording_fetch.download(url, dest, media_policy(host, auth=(ACCOUNT_SID, "wrong-t")))
     assert not dest.exists()
-    stored = recording_fetch.download(url, dest, auth=(ACCOUNT_SID, AUTH_TOKEN))
+    stored = recording_fetch.download(url, dest, media_policy(host))
 
     assert stored == recording_fetch.StoredFile(
         dest, hashlib.sha256(short_zh).hexdigest(), len(short_zh)
@@ -177,9 +179,7 @@ def test_failed_download_leaves_no_file(
     url = host.publish("RE1", short_zh)
 
     with pytest.raises(NotReady):
-        recording_fetch.download(
-            url, tmp_path / "store" / "RE1.wav", auth=(ACCOUNT_SID, AUTH_TOKEN)
-        )
+        recording_fetch.download(url, tmp_path / "store" / "RE1.wav", media_policy(host))
 
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []
 
@@ -583,8 +583,13 @@ def test_sweep_queues_waiting_recordings_once_a_model_is_installed(
 
 
 def test_voicemail_of_a_simulated_call_reaches_its_ticket(
-    app: Flask, db: Session, model: LoadedModel
+    make_app: Callable[..., Flask], db: Session, model: LoadedModel
 ) -> None:
+    # The simulator serves the voicemail on the loopback media host the worker trusts.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = make_app(vosk_model=model.path, carrier_media_hosts=(f"127.0.0.1:{port}",))
     categories_domain.ensure_categories(db)
     db.commit()
     settled: list[bool] = []
