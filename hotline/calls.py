@@ -33,6 +33,7 @@ from hotline.models import (
     Category,
     NotificationKind,
     Recording,
+    RecordingStatus,
     Ticket,
 )
 from hotline.settings import Settings
@@ -513,7 +514,9 @@ def _upsert_recording(session: Session, call: Call, facts: RecordingFacts) -> Re
             url=facts.url,
             duration_s=facts.duration_s,
             carrier_status=facts.status,
+            status=RecordingStatus.AWAITING_DOWNLOAD,
         )
+        _mark_empty(recording)
         session.add(recording)
         session.flush()
         return recording
@@ -523,7 +526,16 @@ def _upsert_recording(session: Session, call: Call, facts: RecordingFacts) -> Re
         recording.carrier_status, -1
     ):
         recording.carrier_status = facts.status
+    _mark_empty(recording)
     return recording
+
+
+def _mark_empty(recording: Recording) -> None:
+    """Before any job takes it, a recording is `empty` while the carrier's facts say it has no
+    audio; facts only improve, so a later callback with audio makes it downloadable again."""
+    if recording.status in (RecordingStatus.AWAITING_DOWNLOAD, RecordingStatus.EMPTY):
+        has_audio = recording.carrier_status == "completed" and recording.duration_s > 0
+        recording.status = RecordingStatus.AWAITING_DOWNLOAD if has_audio else RecordingStatus.EMPTY
 
 
 def _voicemail_recording(session: Session, call: Call) -> Recording | None:

@@ -53,6 +53,7 @@ ENUM_LABELS: Mapping[type[enum.Enum], Mapping[enum.Enum, object]] = {
         RecordingStatus.TRANSCRIBED: _l("Transcribed"),
         RecordingStatus.FAILED: _l("Failed"),
         RecordingStatus.AWAITING_MODEL: _l("Awaiting speech model"),
+        RecordingStatus.EMPTY: _l("No audio"),
     },
     Role: {
         Role.ADMIN: _l("Administrator"),

@@ -21,6 +21,7 @@ class RecordingStatus(enum.StrEnum):
     TRANSCRIBED = "transcribed"  # a current transcript exists
     FAILED = "failed"  # gave up; see failure_reason, retryable from the CLI
     AWAITING_MODEL = "awaiting_model"  # no speech model is installed yet
+    EMPTY = "empty"  # the carrier has no audio (absent, failed or 0 s): nothing to transcribe
 
 
 class Recording(Base):
