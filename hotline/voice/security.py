@@ -40,8 +40,9 @@ def twilio_signed(view: Callable[P, R]) -> Callable[P, R | Response]:
             signature = request.headers.get("X-Twilio-Signature", "")
             # One signature over the exact public URL: RequestValidator.validate would compute
             # a second one for the URL with the port added or removed, which ours never needs.
+            # The whole MultiDict goes in: the carrier signs every value of a repeated key.
             expected = _validator(config.carrier_auth_token).compute_signature(
-                public_url(), request.form.to_dict()
+                public_url(), request.form
             )
             if not signature or not hmac.compare_digest(expected, signature):
                 logger.warning(

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from hotline.settings import SettingsError
 from hotline.voice.twiml import HOOK_PATHS
-from tests.conftest import PUBLIC_BASE_URL, make_settings, sign
+from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, make_settings, sign
 
 PARAMS = {"CallSid": "CA" + "1" * 32, "From": "+8613800000001", "To": "+8657100000000"}
 
@@ -78,3 +80,21 @@ def test_switching_validation_off_is_explicit(make_app: Callable[..., Flask]) ->
 def test_settings_refuse_checking_without_a_token(database_url: str, tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="HOTLINE_CARRIER_AUTH_TOKEN"):
         make_settings(database_url, tmp_path, carrier_auth_token="")
+
+
+def test_duplicated_key_appended_to_a_signed_request_is_rejected(client: FlaskClient) -> None:
+    path = HOOK_PATHS["incoming"]
+    signature = sign(PUBLIC_BASE_URL + path, PARAMS)
+    tampered = MultiDict([*PARAMS.items(), ("From", "+8613999999999")])
+    response = client.post(path, data=tampered, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_signature_over_every_value_of_a_repeated_key_is_accepted(client: FlaskClient) -> None:
+    # The carrier signs each value of a repeated parameter (sorted), as RequestValidator does.
+    path = HOOK_PATHS["incoming"]
+    params = MultiDict([*PARAMS.items(), ("StirVerstat", "TN-Validation-Passed-A")])
+    params.add("StirVerstat", "TN-Validation-Passed-B")
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, params)
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200
