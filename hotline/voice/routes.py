@@ -13,6 +13,7 @@ from hotline.ivr.loader import load_flow
 from hotline.ivr.model import Flow
 from hotline.tasks.enqueue import enqueue_download
 from hotline.verbs import Reply
+from hotline.voice.params import FIELD_LENGTHS, bounded
 from hotline.voice.security import twilio_signed
 from hotline.voice.twiml import HOOK_PATHS, render
 
@@ -26,10 +27,15 @@ def _twiml(reply: Reply) -> Response:
 
 
 def _int_arg(name: str) -> int:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return -1
+    """A small index from the query string (ours, in the TwiML); -1 if it is not one."""
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else -1
+
+
+def _sid_arg(name: str) -> str:
+    """A carrier SID from the query string (ours, in the TwiML); empty if it cannot be one."""
+    raw = request.args.get(name, "")
+    return raw if len(raw) <= FIELD_LENGTHS["CallSid"] else ""
 
 
 def _answer(handler: Callable[..., Reply | calls.CallUpdate], **args: object) -> Response:
@@ -37,13 +43,13 @@ def _answer(handler: Callable[..., Reply | calls.CallUpdate], **args: object) ->
 
     On any error the caller is apologised to and sent to voicemail: never a 500 to the carrier.
     """
-    missing = _missing_sid()
-    if missing is not None:
-        return missing
+    form = bounded(request.form)
+    if not form.get("CallSid"):
+        logger.warning("webhook %s without a usable CallSid", request.path)
+        return Response("CallSid is required", status=400, mimetype="text/plain")
     session = db_session()
     flow: Flow | None = None
     policy = calls.LinePolicy.from_settings(settings())
-    form = request.form.to_dict()
     try:
         flow = load_flow(settings().ivr_flow_path)
         result = handler(session, flow, policy, form, now(), **args)
@@ -56,13 +62,6 @@ def _answer(handler: Callable[..., Reply | calls.CallUpdate], **args: object) ->
     for recording_id in update.enqueue_recordings:
         enqueue_download(recording_id)
     return _twiml(update.reply)
-
-
-def _missing_sid() -> Response | None:
-    if request.form.get("CallSid"):
-        return None
-    logger.warning("webhook %s without CallSid", request.path)
-    return Response("CallSid is required", status=400, mimetype="text/plain")
 
 
 @bp.post(HOOK_PATHS["incoming"])
@@ -90,16 +89,14 @@ def dial() -> Response:
 @twilio_signed
 def screen() -> Response:
     """A volunteer's phone was answered: screen before bridging."""
-    return _answer(calls.screen, parent_sid=request.args.get("call", ""), index=_int_arg("idx"))
+    return _answer(calls.screen, parent_sid=_sid_arg("call"), index=_int_arg("idx"))
 
 
 @bp.post(HOOK_PATHS["screen_result"])
 @twilio_signed
 def screen_result() -> Response:
     """The volunteer pressed a key while screened."""
-    return _answer(
-        calls.screen_result, parent_sid=request.args.get("call", ""), index=_int_arg("idx")
-    )
+    return _answer(calls.screen_result, parent_sid=_sid_arg("call"), index=_int_arg("idx"))
 
 
 @bp.post(HOOK_PATHS["recording"])
