@@ -6,11 +6,11 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import soundfile as sf
-import soxr
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # NumPy, libsndfile and soxr load on first use: importing transcripts is free.
+    import numpy as np
+    from numpy.typing import NDArray
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ def probe(path: Path) -> AudioInfo:
     """Read an audio file's header; raise AudioError if it cannot be decoded."""
     if not path.is_file():
         raise AudioError(f"{path}: no such file")
+    import soundfile as sf
+
     try:
         info = sf.info(str(path))
     except sf.SoundFileError as exc:
@@ -74,6 +76,9 @@ class PcmStream:
         return self.frames_read / self.info.samplerate
 
     def __iter__(self) -> Iterator[bytes]:
+        import numpy as np
+        import soxr
+
         self.frames_read = 0
         if self.rate == self.info.samplerate:
             for block in _mono_blocks(self.path):
@@ -90,6 +95,10 @@ class PcmStream:
 
 def to_telephone(src: Path, dst: Path) -> Path:
     """Write `src` as 8 kHz mono mu-law WAV, the way a phone line delivers a voicemail."""
+    import numpy as np
+    import soundfile as sf
+    import soxr
+
     info = probe(src)
     resampler = soxr.ResampleStream(info.samplerate, TELEPHONE_RATE, 1, dtype="float32")
     with sf.SoundFile(
@@ -103,6 +112,9 @@ def to_telephone(src: Path, dst: Path) -> Path:
 
 def _mono_blocks(path: Path) -> Iterator[NDArray[np.float32]]:
     """Float blocks in [-1, 1] of CHUNK_FRAMES frames, channels averaged: one block in memory."""
+    import numpy as np
+    import soundfile as sf
+
     try:
         with sf.SoundFile(str(path)) as audio:
             while True:
@@ -116,10 +128,14 @@ def _mono_blocks(path: Path) -> Iterator[NDArray[np.float32]]:
 
 def _clip(samples: NDArray[np.float32]) -> NDArray[np.float32]:
     # Resampling can overshoot full scale, and libsndfile does not clip floats when encoding.
+    import numpy as np
+
     return np.clip(samples, -1.0, 1.0)
 
 
 def _to_pcm16(samples: NDArray[np.float32]) -> bytes:
     # libsndfile reads 16-bit PCM as s / 32768, so scaling back restores the exact samples.
+    import numpy as np
+
     scaled: NDArray[np.float32] = np.clip(np.rint(samples * 32768.0), -32768, 32767)
     return scaled.astype("<i2").tobytes()

@@ -10,8 +10,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import vosk
+if TYPE_CHECKING:  # Vosk loads with the first model: importing transcripts is free.
+    import vosk
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ def load_model(path: Path) -> LoadedModel:
 
 
 def _load(path: Path) -> LoadedModel:
+    import vosk
+
     check_model_dir(path)
     vosk.SetLogLevel(-1)
     started = time.perf_counter()

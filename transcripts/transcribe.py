@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import vosk
-
 from transcripts.audio import PcmStream
 from transcripts.model import LoadedModel
 
@@ -103,6 +101,8 @@ def transcribe(
     started = time.perf_counter()
     stream = PcmStream(audio)
     reset_dither()
+    import vosk
+
     recognizer = vosk.KaldiRecognizer(model.model, stream.rate)
     recognizer.SetWords(True)
     results: list[dict[str, Any]] = []

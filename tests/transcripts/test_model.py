@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -111,3 +112,15 @@ def test_packages_are_found_on_sys_path_and_prefer_chinese(no_packages: Path) ->
 
 def test_nothing_found_is_none(no_packages: Path) -> None:
     assert resolve_model(None, no_packages / "models") is None
+
+
+def test_importing_the_library_loads_no_speech_stack() -> None:
+    # The web side imports transcripts (the CLI group, job types) and must stay light.
+    code = (
+        "import sys, transcripts, transcripts.evaluate, transcripts.install;"
+        "print(sorted(m for m in ('vosk', 'numpy', 'soundfile', 'soxr') if m in sys.modules))"
+    )
+    out = subprocess.run(  # noqa: S603  (our own interpreter)
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
