@@ -44,8 +44,8 @@ from hotline.models import (  # noqa: E402
     Team,
     Volunteer,
 )
-from hotline.rota_reports import coverage_report, fairness_report  # noqa: E402
-from hotline.rota_time import weekday_mask  # noqa: E402
+from hotline.rota.cadence import weekday_mask  # noqa: E402
+from hotline.rota.reports import coverage_report, fairness_report  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 YEAR = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # Monday 08:00 Beijing time

@@ -26,10 +26,10 @@ def create_app(
     """
     from hotline import commands, extensions
     from hotline.celery_app import celery_init_app
-    from hotline.dashboard import init_dashboard
-    from hotline.dashboard.security import init_security_headers
-    from hotline.rota_pages import init_rota_pages
-    from hotline.voice.routes import bp as voice_bp
+    from hotline.web.dashboard import init_dashboard
+    from hotline.web.headers import init_security_headers
+    from hotline.web.rota import init_rota_pages
+    from hotline.web.voice.routes import bp as voice_bp
 
     settings = settings or Settings.from_env(os.environ)
     logging.basicConfig(level=settings.log_level)

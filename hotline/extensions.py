@@ -85,8 +85,8 @@ def telephony() -> Telephony:
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# Login throttling (hotline.dashboard.throttle chooses the storage). If the storage fails, counts
-# go on in memory per process rather than failing the login.
+# Login throttling (hotline.web.dashboard.throttle chooses the storage). If the storage fails,
+# counts go on in memory per process rather than failing the login.
 limiter = Limiter(
     get_remote_address, key_prefix="hotline", in_memory_fallback_enabled=True, swallow_errors=True
 )

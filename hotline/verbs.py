@@ -1,4 +1,4 @@
-"""What the line does next on a call, as plain data; hotline.voice.twiml renders it to TwiML."""
+"""What the line does next on a call, as plain data; hotline.web.voice.twiml renders it to TwiML."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def test_only_one_module_renders_twiml() -> None:
         for p in (ROOT / "hotline").rglob("*.py")
         if any(m.startswith("twilio.twiml") for m in imported_modules(p))
     ]
-    assert users == ["hotline/voice/twiml.py"]
+    assert users == ["hotline/web/voice/twiml.py"]
 
 
 def test_domain_never_imports_tasks() -> None:

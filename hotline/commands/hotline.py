@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 import click
 from sqlalchemy.engine import make_url
 
-from hotline import recording_queue
 from hotline.db import utcnow
 from hotline.extensions import db_session, settings
-from hotline.voice.twiml import HOOK_PATHS
+from hotline.recordings import queue as recording_queue
+from hotline.web.voice.twiml import HOOK_PATHS
 
 group = click.Group("hotline", help="Demo data and the carrier simulator.")
 
@@ -23,7 +23,7 @@ DOWNLOAD_WAIT_S = 60.0
 @group.command("seed-demo")
 def seed_demo() -> None:
     """Seed demo data into an empty database (does nothing otherwise)."""
-    from hotline import demo
+    from hotline.devtools import demo
 
     session = db_session()
     if not demo.is_empty(session):
@@ -144,7 +144,7 @@ def simulate_call(
     """Play the carrier: ring the line, walk the menu, and print the conversation and ticket."""
     from flask import current_app
 
-    from hotline.simulator import Caller, Simulator
+    from hotline.devtools.simulator import Caller, Simulator
 
     keys = [k for chunk in presses for k in chunk.split(",") if k]
     caller = Caller(

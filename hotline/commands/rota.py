@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import click
 from flask.cli import AppGroup
 
-from hotline import rota, rota_import, rota_reports
+from hotline import rota
 from hotline.extensions import db_session, now, settings
-from hotline.rota_schedule import layer_label
-from hotline.rota_time import first_instant
+from hotline.rota import csv_import as rota_import
+from hotline.rota import reports as rota_reports
+from hotline.rota.cadence import first_instant
+from hotline.rota.chain import layer_label
 
 # AppGroup: its commands push an app context themselves (also under app.test_cli_runner()).
 group = AppGroup("rota", help="The volunteer rota.")

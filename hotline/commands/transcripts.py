@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import click
 from flask.cli import AppGroup
 
-from hotline import recordings
 from hotline.extensions import db_session, now, settings
 from hotline.models import RecordingStatus
-from hotline.recording_fetch import NotReady
-from hotline.rota_time import first_instant
+from hotline.recordings import job as recordings
+from hotline.recordings.fetch import NotReady
+from hotline.rota.cadence import first_instant
 from hotline.tasks.enqueue import enqueue_download
 from hotline.tasks.transcription import run_job
 from transcripts import AudioError, LoadedModel, ModelError, load_model, transcribe

@@ -6,8 +6,8 @@ import logging
 
 from flask import current_app
 
-from hotline import recording_queue
 from hotline.extensions import database, now
+from hotline.recordings import queue as recording_queue
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from sqlalchemy.orm import Session
 
-from hotline import rota_notify
 from hotline.extensions import database, now, settings, telephony
+from hotline.rota import reminders as rota_notify
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 from celery import Task, shared_task
 
-from hotline import recording_fetch, recordings, rota_notify
 from hotline.extensions import database, now, settings, telephony
-from hotline.recording_fetch import NotReady
+from hotline.recordings import fetch as recording_fetch
+from hotline.recordings import job as recordings
+from hotline.recordings.fetch import NotReady
+from hotline.rota import reminders as rota_notify
 from hotline.settings import Settings
 from hotline.tasks.enqueue import enqueue_download
 from transcripts import LoadedModel, ModelError, ModelLocation, load_model

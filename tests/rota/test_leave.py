@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from hotline import rota
 from hotline.models import Leave, Role, Volunteer
-from hotline.rota_leave import cancel_leave, take_leave, upcoming_leave
-from hotline.rota_schedule import ShiftWindow
+from hotline.rota.chain import ShiftWindow
+from hotline.rota.leave import cancel_leave, take_leave, upcoming_leave
 from tests.rota.factories import LeaveFactory, OverrideFactory, RotationFactory, VolunteerFactory
 from tests.rota.pages import local, log_in, page
 

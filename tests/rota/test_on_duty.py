@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from hotline import rota
 from hotline.models import Volunteer
-from hotline.rota_time import weekday_mask
+from hotline.rota.cadence import weekday_mask
 from tests.rota.factories import (
     START,
     LeaveFactory,

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from hotline import rota
 from hotline.db import utcnow
 from hotline.models import Override, Role, Rotation, SwapStatus, User
-from hotline.rota_calendar import feed_token
-from hotline.rota_pages import init_rota_pages
-from hotline.rota_swaps import open_swaps
+from hotline.rota.ical import feed_token
+from hotline.rota.swaps import open_swaps
+from hotline.web.rota import init_rota_pages
 from tests.factories import PASSWORD, UserFactory
 from tests.rota.factories import OverrideFactory, RotationFactory, VolunteerFactory
 from tests.rota.pages import local, log_in, page
@@ -224,7 +224,7 @@ def test_a_volunteer_cannot_withdraw_someone_elses_swap(
     a, b = VolunteerFactory(), VolunteerFactory()
     tomorrow = utcnow() + timedelta(days=1)
     RotationFactory(members=[a], starts_at=tomorrow)
-    from hotline.rota_swaps import offer_swap
+    from hotline.rota.swaps import offer_swap
 
     swap = offer_swap(
         db,

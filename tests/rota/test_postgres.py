@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline import rota, rota_notify
+from hotline import rota
 from hotline.db import make_engine, make_session_factory
 from hotline.models import SweepLock
-from hotline.rota_reports import Window, coverage_report
+from hotline.rota import reminders as rota_notify
+from hotline.rota.reports import Window, coverage_report
 from tests import factories
 from tests.rota.factories import START, LeaveFactory, OverrideFactory, RotationFactory
 

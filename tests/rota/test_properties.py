@@ -1,6 +1,6 @@
 """Property tests: on_duty equals a brute-force reference, never repeats anyone, honours overrides.
 
-The reference knows nothing of hotline.rota_time: it tabulates the local clock reading of
+The reference knows nothing of hotline.rota.cadence: it tabulates the local clock reading of
 every minute of the test span (zoneinfo only) and finds "the first instant the clocks read
 X" by scanning that table, then applies the documented rules literally.
 """
@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from hotline import rota
 from hotline.models import Leave, Override, Rotation, RotationMember, Volunteer
-from hotline.rota_schedule import Duty, resolve
-from hotline.rota_time import Cadence, Restriction
+from hotline.rota.cadence import Cadence, Restriction
+from hotline.rota.chain import Duty, resolve
 from tests.rota.factories import VolunteerFactory
 
 MINUTE = timedelta(minutes=1)

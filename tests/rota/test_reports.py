@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from hotline import rota
 from hotline.models import Volunteer
-from hotline.rota_reports import Window, coverage_report, fairness_report
-from hotline.rota_schedule import ShiftWindow
+from hotline.rota.chain import ShiftWindow
+from hotline.rota.reports import Window, coverage_report, fairness_report
 from tests.factories import CallFactory
 from tests.rota.factories import (
     START,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline import rota
 from hotline.models import Role, Rotation, Volunteer
-from hotline.rota_schedule import ShiftWindow
+from hotline.rota.chain import ShiftWindow
 from tests.rota.factories import START, RotationFactory, VolunteerFactory
 from tests.rota.pages import local, log_in, page
 

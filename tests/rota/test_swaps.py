@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline import rota
 from hotline.models import Override, SwapStatus, User, Volunteer
-from hotline.rota_swaps import (
+from hotline.rota.swaps import (
     approve_swap,
     cancel_swap,
     offer_swap,

@@ -8,9 +8,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import rota_notify
 from hotline.db import utcnow
 from hotline.models import CoverageAlert, Role
+from hotline.rota import reminders as rota_notify
 from hotline.tasks.rota import LOCK_TTL, check_coverage, send_due_reminders
 from hotline.telephony import FakeTelephony
 from tests.factories import UserFactory

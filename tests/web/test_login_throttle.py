@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hotline.dashboard import throttle
 from hotline.extensions import limiter
+from hotline.web.dashboard import throttle
 from tests import factories
 from tests.conftest import service_unavailable
 from tests.web.pages import log_in, text

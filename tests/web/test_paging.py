@@ -10,9 +10,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hotline.dashboard.paging import MAX_PAGE, page_number
 from hotline.db import utcnow
 from hotline.models import User
+from hotline.web.dashboard.paging import MAX_PAGE, page_number
 from tests import factories
 from tests.web.pages import text
 

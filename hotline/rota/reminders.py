@@ -1,0 +1,356 @@
+"""Rota SMS from beat sweeps: shift reminders, handoffs and coverage gap alerts, each sent once.
+
+Sweeps look at the rota as it is now (never at messages planned earlier, which a later swap
+could make wrong) and text whatever is due. Every message has a unique key in
+`rota_notification`; it is claimed, made durable by the caller's `checkpoint` (a commit),
+and only then handed to the carrier. A repeated or concurrent sweep finds the key taken.
+A worker dying between claim and carrier leaves the row `sending`: at most once, never twice.
+
+Coverage alerts go to supervisors: active dashboard users with the supervisor role whose
+account is linked to a volunteer (that volunteer's mobile), plus the numbers in
+HOTLINE_ROTA_ALERT_NUMBERS for those without a dashboard account.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.models import (
+    CoverageAlert,
+    NotificationKind,
+    NotificationStatus,
+    Role,
+    RotaNotification,
+    SweepLock,
+    Ticket,
+    TicketStatus,
+    User,
+    Volunteer,
+)
+from hotline.rota.chain import ShiftWindow, layer_label, merge_runs, schedule
+from hotline.rota.reports import Window, coverage
+from hotline.telephony import TelephonyError, mask_number
+
+logger = logging.getLogger(__name__)
+
+SendSms = Callable[[str, str], str]
+# A handoff SMS later than this after the shift started is stale (beat was down): skip it.
+HANDOFF_GRACE = timedelta(minutes=30)
+# How far back the handoff looks for the previous primary shift's start, and how far past
+# a shift's start the sweep looks for its end (longer shifts are texted without their end).
+HANDOFF_LOOKBACK = timedelta(days=2)
+SHIFT_LOOKAHEAD = timedelta(days=2)
+# Failed sends are retried by later sweeps, this many tries in all, while still due.
+MAX_ATTEMPTS = 3
+TICKETS_LISTED = 5
+
+
+def acquire_lock(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Take the named lease if it is free or expired; commit at once so other workers see it."""
+    taken = cast(
+        CursorResult[Any],
+        session.execute(
+            update(SweepLock)
+            .where(SweepLock.name == name, SweepLock.expires_at <= now)
+            .values(holder=holder, expires_at=now + ttl)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if taken.rowcount:
+        return True
+    try:
+        with session.begin_nested():
+            session.add(SweepLock(name=name, holder=holder, expires_at=now + ttl))
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_lock(session: Session, name: str, holder: str, now: datetime) -> None:
+    """Give the lease back early (it also lapses by itself when its holder dies)."""
+    session.execute(
+        update(SweepLock)
+        .where(SweepLock.name == name, SweepLock.holder == holder)
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def deliver(
+    session: Session,
+    *,
+    key: str,
+    kind: NotificationKind,
+    to: str,
+    body: str,
+    due_at: datetime,
+    now: datetime,
+    send_sms: SendSms,
+    checkpoint: Callable[[], None],
+    volunteer_id: int | None = None,
+) -> bool:
+    """Send one keyed SMS unless it was already sent (or is being sent); True when sent now."""
+    row = session.scalar(select(RotaNotification).where(RotaNotification.key == key))
+    if row is None:
+        row = RotaNotification(
+            key=key,
+            kind=kind,
+            volunteer_id=volunteer_id,
+            to_number=to,
+            body=body,
+            due_at=due_at,
+            attempts=0,
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            return False
+    elif row.status is not NotificationStatus.FAILED or row.attempts >= MAX_ATTEMPTS:
+        return False
+    row.status = NotificationStatus.SENDING
+    row.attempts += 1
+    checkpoint()
+    try:
+        row.message_sid = send_sms(to, body)
+    except (TelephonyError, OSError) as exc:
+        logger.warning("rota sms %s to %s failed: %s", key, mask_number(to), exc)
+        row.status = NotificationStatus.FAILED
+        row.error = str(exc)[:255]
+    else:
+        row.status = NotificationStatus.SENT
+        row.sent_at = now
+        row.error = None
+    checkpoint()
+    return row.status is NotificationStatus.SENT
+
+
+def deliver_to_each(
+    session: Session,
+    numbers: Sequence[str],
+    *,
+    key: str,
+    kind: NotificationKind,
+    body: str,
+    due_at: datetime,
+    now: datetime,
+    send_sms: SendSms,
+    checkpoint: Callable[[], None],
+) -> int:
+    """The same keyed SMS to each number (the key gets the number appended), each at most
+    once; returns how many were sent now."""
+    return sum(
+        deliver(
+            session,
+            key=f"{key}:{number}",
+            kind=kind,
+            to=number,
+            body=body,
+            due_at=due_at,
+            now=now,
+            send_sms=send_sms,
+            checkpoint=checkpoint,
+        )
+        for number in numbers
+    )
+
+
+def _local(t: datetime, tz: ZoneInfo) -> str:
+    return t.astimezone(tz).strftime("%m月%d日 %H:%M")
+
+
+def _until(run: ShiftWindow, horizon: datetime, tz: ZoneInfo) -> str:
+    """ "，至…" with the end of the shift, or nothing when it runs past what was looked at."""
+    return "" if run.ends_at >= horizon else f"，至{_local(run.ends_at, tz)}"
+
+
+def _stamp(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _open_tickets(session: Session, since: datetime, until: datetime) -> list[str]:
+    return list(
+        session.scalars(
+            select(Ticket.number)
+            .where(
+                Ticket.status == TicketStatus.OPEN,
+                Ticket.created_at >= since,
+                Ticket.created_at < until,
+            )
+            .order_by(Ticket.created_at)
+        )
+    )
+
+
+def _handover(tickets: Sequence[str]) -> str:
+    if not tickets:
+        return "上一班没有未处理工单。"
+    listed = "、".join(tickets[:TICKETS_LISTED])
+    more = "等" if len(tickets) > TICKETS_LISTED else ""
+    return f"上一班有{len(tickets)}张未处理工单：{listed}{more}。"
+
+
+def _previous_start(
+    run: ShiftWindow, primaries: Sequence[ShiftWindow], floor: datetime
+) -> datetime:
+    """Start of the primary shift (or gap) that ended when `run` began."""
+    before = [r for r in primaries if r.ends_at <= run.starts_at]
+    if not before:
+        return floor
+    last = max(before, key=lambda r: r.ends_at)
+    # A gap between them was nobody's shift; its tickets are handed over too.
+    return last.starts_at if last.ends_at == run.starts_at else last.ends_at
+
+
+def send_due_reminders(
+    session: Session,
+    now: datetime,
+    send_sms: SendSms,
+    *,
+    lead: timedelta,
+    timezone: str,
+    checkpoint: Callable[[], None],
+) -> int:
+    """Remind volunteers of shifts starting within `lead`; hand off primary shifts starting now.
+
+    Returns how many messages went out.
+    """
+    tz = ZoneInfo(timezone)
+    floor, ceiling = now - HANDOFF_LOOKBACK, now + lead + SHIFT_LOOKAHEAD
+    runs = merge_runs(schedule(session, floor, ceiling).windows())
+    # A run starting at the window's edge only looks like a start: it was clipped.
+    starts = [r for r in runs if r.starts_at > floor]
+    primaries = [r for r in runs if r.layer == 1]
+    mobiles: dict[int, str] = {}
+    if starts:
+        ids = {r.volunteer_id for r in starts}
+        for volunteer_id, mobile in session.execute(
+            select(Volunteer.id, Volunteer.mobile).where(Volunteer.id.in_(ids))
+        ):
+            mobiles[volunteer_id] = mobile
+    sent = 0
+    for run in starts:
+        label = layer_label(run.layer)
+        if lead and run.starts_at - lead <= now < run.starts_at:
+            sent += deliver(
+                session,
+                key=f"reminder:{run.volunteer_id}:{run.layer}:{_stamp(run.starts_at)}",
+                kind=NotificationKind.REMINDER,
+                to=mobiles[run.volunteer_id],
+                body=(
+                    f"【热线值班提醒】{run.name}，您的{label}将于{_local(run.starts_at, tz)}开始"
+                    f"{_until(run, ceiling, tz)}。不能值班请尽快在排班页面发起换班。"
+                ),
+                due_at=run.starts_at - lead,
+                now=now,
+                send_sms=send_sms,
+                checkpoint=checkpoint,
+                volunteer_id=run.volunteer_id,
+            )
+        if run.layer == 1 and run.starts_at <= now < run.starts_at + HANDOFF_GRACE:
+            tickets = _open_tickets(session, _previous_start(run, primaries, floor), run.starts_at)
+            handover = _handover(tickets)
+            sent += deliver(
+                session,
+                key=f"handoff:{run.volunteer_id}:{_stamp(run.starts_at)}",
+                kind=NotificationKind.HANDOFF,
+                to=mobiles[run.volunteer_id],
+                body=(
+                    f"【热线交班】{run.name}，您的{label}现在开始"
+                    f"{_until(run, ceiling, tz)}。{handover}"
+                ),
+                due_at=run.starts_at,
+                now=now,
+                send_sms=send_sms,
+                checkpoint=checkpoint,
+                volunteer_id=run.volunteer_id,
+            )
+    return sent
+
+
+def supervisor_numbers(session: Session, extra: Sequence[str] = ()) -> list[str]:
+    """Who hears of coverage gaps: supervisors' linked mobiles, then `extra`, each once."""
+    linked = session.scalars(
+        select(Volunteer.mobile)
+        .join(User, User.volunteer_id == Volunteer.id)
+        .where(User.role == Role.SUPERVISOR, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    return list(dict.fromkeys([*linked, *extra]))
+
+
+def check_coverage(
+    session: Session,
+    now: datetime,
+    send_sms: SendSms,
+    *,
+    horizon: timedelta,
+    timezone: str,
+    extra_numbers: Sequence[str],
+    checkpoint: Callable[[], None],
+) -> list[CoverageAlert]:
+    """Raise an alert (and text supervisors, once) for every gap starting within `horizon`.
+
+    Alerts whose gap was filled or has passed are resolved. Returns the open alerts.
+    """
+    tz = ZoneInfo(timezone)
+    # Looking back a day finds where a gap already under way began.
+    start, end = now - timedelta(days=1), now + horizon
+    gaps = [g for g in coverage(schedule(session, start, end), start, end).gaps if g.ends_at > now]
+    alerts = list(session.scalars(select(CoverageAlert).where(CoverageAlert.resolved_at.is_(None))))
+    still_open: list[CoverageAlert] = []
+    for gap in gaps:
+        alert = next(
+            (a for a in alerts if a.starts_at < gap.ends_at and a.ends_at > gap.starts_at), None
+        )
+        if alert is None:
+            alert = _raise_alert(session, gap, now)
+        else:
+            alert.ends_at = gap.ends_at
+        still_open.append(alert)
+    for alert in alerts:
+        if alert not in still_open:
+            alert.resolved_at = now
+    session.flush()
+    numbers = supervisor_numbers(session, extra_numbers)
+    if not numbers and still_open:
+        logger.warning("rota gap ahead but no supervisor number to alert")
+    for alert in still_open:
+        until = "之后" if alert.ends_at >= end else f"至{_local(alert.ends_at, tz)}"
+        body = (
+            f"【热线排班缺口】{_local(alert.starts_at, tz)}{until}无人值主班，"
+            "来电将直接转到主管。请安排顶班。"
+        )
+        deliver_to_each(
+            session,
+            numbers,
+            key=f"coverage:{alert.id}:{_stamp(alert.detected_at)}",
+            kind=NotificationKind.COVERAGE,
+            body=body,
+            due_at=alert.detected_at,
+            now=now,
+            send_sms=send_sms,
+            checkpoint=checkpoint,
+        )
+    return still_open
+
+
+def _raise_alert(session: Session, gap: Window, now: datetime) -> CoverageAlert:
+    """A new alert, or the one of an earlier gap with the same start reopened."""
+    alert = session.scalar(select(CoverageAlert).where(CoverageAlert.starts_at == gap.starts_at))
+    if alert is None:
+        alert = CoverageAlert(starts_at=gap.starts_at, ends_at=gap.ends_at, detected_at=now)
+        session.add(alert)
+    else:
+        alert.ends_at, alert.detected_at, alert.resolved_at = gap.ends_at, now, None
+    logger.info("rota gap from %s to %s", gap.starts_at.isoformat(), gap.ends_at.isoformat())
+    return alert

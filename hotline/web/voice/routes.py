@@ -1,0 +1,120 @@
+"""Voice webhooks: parse the carrier's form, call one domain function, commit, render TwiML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Response, request
+
+from hotline import calls
+from hotline.extensions import db_session, now, settings
+from hotline.ivr.loader import load_flow
+from hotline.ivr.model import Flow
+from hotline.tasks.enqueue import enqueue_download
+from hotline.verbs import Reply
+from hotline.web.voice.params import FIELD_LENGTHS, bounded
+from hotline.web.voice.security import twilio_signed
+from hotline.web.voice.twiml import HOOK_PATHS, render
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("voice", __name__)
+
+
+def _twiml(reply: Reply) -> Response:
+    return Response(render(reply, settings().public_base_url), mimetype="application/xml")
+
+
+def _int_arg(name: str) -> int:
+    """A small index from the query string (ours, in the TwiML); -1 if it is not one."""
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else -1
+
+
+def _sid_arg(name: str) -> str:
+    """A carrier SID from the query string (ours, in the TwiML); empty if it cannot be one."""
+    raw = request.args.get(name, "")
+    return raw if len(raw) <= FIELD_LENGTHS["CallSid"] else ""
+
+
+def _answer(handler: Callable[..., Reply | calls.CallUpdate], **args: object) -> Response:
+    """Run one domain handler in one transaction, then queue its recordings.
+
+    On any error the caller is apologised to and sent to voicemail: never a 500 to the carrier.
+    """
+    form = bounded(request.form)
+    if not form.get("CallSid"):
+        logger.warning("webhook %s without a usable CallSid", request.path)
+        return Response("CallSid is required", status=400, mimetype="text/plain")
+    session = db_session()
+    flow: Flow | None = None
+    policy = calls.LinePolicy.from_settings(settings())
+    try:
+        flow = load_flow(settings().ivr_flow_path)
+        result = handler(session, flow, policy, form, now(), **args)
+        session.commit()
+    except Exception:
+        session.rollback()
+        logger.exception("webhook %s failed for call %s", request.path, form.get("CallSid"))
+        return _twiml(calls.error_reply(flow, policy))
+    update = result if isinstance(result, calls.CallUpdate) else calls.CallUpdate(result)
+    for recording_id in update.enqueue_recordings:
+        enqueue_download(recording_id)
+    return _twiml(update.reply)
+
+
+@bp.post(HOOK_PATHS["incoming"])
+@twilio_signed
+def incoming() -> Response:
+    """A call rings the line."""
+    return _answer(calls.incoming)
+
+
+@bp.post(HOOK_PATHS["gather"])
+@twilio_signed
+def gather() -> Response:
+    """The caller pressed keys at a menu, or timed out."""
+    return _answer(calls.gather, step=_int_arg("step"))
+
+
+@bp.post(HOOK_PATHS["dial"])
+@twilio_signed
+def dial() -> Response:
+    """A ring group's dial ended (DialCallStatus)."""
+    return _answer(calls.dial_result, group=_int_arg("idx"))
+
+
+@bp.post(HOOK_PATHS["screen"])
+@twilio_signed
+def screen() -> Response:
+    """A volunteer's phone was answered: screen before bridging."""
+    return _answer(calls.screen, parent_sid=_sid_arg("call"), index=_int_arg("idx"))
+
+
+@bp.post(HOOK_PATHS["screen_result"])
+@twilio_signed
+def screen_result() -> Response:
+    """The volunteer pressed a key while screened."""
+    return _answer(calls.screen_result, parent_sid=_sid_arg("call"), index=_int_arg("idx"))
+
+
+@bp.post(HOOK_PATHS["recording"])
+@twilio_signed
+def recording() -> Response:
+    """The caller finished recording a voicemail."""
+    return _answer(calls.recording_action)
+
+
+@bp.post(HOOK_PATHS["recording_status"])
+@twilio_signed
+def recording_status() -> Response:
+    """The carrier's recordingStatusCallback."""
+    return _answer(calls.recording_status)
+
+
+@bp.post(HOOK_PATHS["status"])
+@twilio_signed
+def status() -> Response:
+    """The carrier's call statusCallback."""
+    return _answer(calls.call_status)

