@@ -137,6 +137,34 @@ def test_dead_workers_recording_is_transcribed_once_after_its_lease(
         assert ticket_of(db, recording).transcript_text == row.transcripts[0].text
 
 
+def test_requeueing_does_not_renew_a_dead_workers_lease_on_the_wall_clock(
+    app: Flask,
+    db: Session,
+    host: RecordingsHost,
+    model: LoadedModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On the real clock, with a one-second lease: re-queueing writes the row (and so moves
+    # updated_at), which must not make the dead worker's claim look alive again.
+    monkeypatch.setattr(recordings, "TRANSCRIBE_LEASE", timedelta(seconds=1))
+    recording = voicemail(db, host, VOICEMAIL.read_bytes())
+
+    def die_once_claimed() -> None:
+        if fresh(db, recording).status is S.TRANSCRIBING:
+            raise WorkerDied
+
+    with pytest.raises(WorkerDied):
+        run_job(app, recording.id, tools(app, model), utcnow, checkpoint=die_once_claimed)
+    assert sweep_queues(app) == []  # the lease still runs
+    time.sleep(1.1)
+    assert sweep_queues(app) == [recording.id]
+    process_recording(recording.id)
+
+    row = fresh(db, recording)
+    assert (row.status, row.attempts) == (S.TRANSCRIBED, 3)
+    assert db.scalar(select(func.count()).select_from(Transcript)) == 1
+
+
 def test_live_worker_renews_its_lease_and_is_never_overtaken(
     make_app: Callable[..., Flask], db: Session, host: RecordingsHost, model: LoadedModel
 ) -> None:
