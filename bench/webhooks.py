@@ -559,14 +559,14 @@ CHECKPOINT_EVERY_S = 1.0
 @contextlib.contextmanager
 def checkpointer(url: str) -> Iterator[None]:
     """Run the beat's database checkpoint job in a thread for the duration (SQLite only)."""
-    from hotline.db import checkpoint, make_engine
+    from hotline.db import checkpoint_wal, make_engine
 
     engine = make_engine(url)
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(CHECKPOINT_EVERY_S):
-            checkpoint(engine)
+            checkpoint_wal(engine)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()

@@ -7,7 +7,7 @@ from typing import Any
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # A call whose final status callback was lost still gets its ticket.
     # SQLite only: keeps the write-ahead log short without a webhook paying for it.
-    "database-checkpoint": {"task": "hotline.tasks.calls.checkpoint_database", "schedule": 30.0},
+    "database-checkpoint": {"task": "hotline.tasks.calls.checkpoint_wal", "schedule": 30.0},
     "calls-settle-stale": {"task": "hotline.tasks.calls.settle_stale_calls", "schedule": 600.0},
     # A call that found nobody on duty is news for supervisors within the minute.
     "calls-alert-unstaffed": {

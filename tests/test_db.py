@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from hotline.db import checkpoint, make_engine
+from hotline.db import checkpoint_wal, make_engine
 
 
 def _handover_seconds(engine: Engine, hold_s: float) -> float:
@@ -73,7 +73,7 @@ def test_checkpoint_moves_the_write_ahead_log_into_the_database(tmp_path: Path) 
     # Webhooks do not checkpoint: the new table's pages are only in the write-ahead log so far.
     before = database.stat().st_size
 
-    checkpoint(engine)
+    checkpoint_wal(engine)
 
     assert database.stat().st_size > before
     engine.dispose()

@@ -717,7 +717,7 @@ def alert_unstaffed(
     *,
     timezone: str,
     extra_numbers: Sequence[str],
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
 ) -> int:
     """Text supervisors about each recent call that found nobody on duty, once per call and
     number; returns how many messages went out."""
@@ -741,6 +741,6 @@ def alert_unstaffed(
             due_at=call.started_at,
             now=now,
             send_sms=send_sms,
-            checkpoint=checkpoint,
+            commit=commit,
         )
     return sent

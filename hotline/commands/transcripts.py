@@ -177,7 +177,7 @@ def reprocess(since: datetime, model_path: Path | None) -> None:
     with click.progressbar(ids, label=f"reprocessing {len(ids)} recordings") as bar:
         for recording_id in bar:
             result = recordings.retranscribe(
-                session, recording_id, now, model, recordings_dir, checkpoint=session.commit
+                session, recording_id, now, model, recordings_dir, commit=session.commit
             )
             session.commit()
             done = result.status is RecordingStatus.TRANSCRIBED

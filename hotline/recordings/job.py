@@ -5,7 +5,7 @@ Every step is idempotent: a duplicate or redelivered job finds the work done and
 Every write is a conditional UPDATE on the row's status and attempts (`_move`), so only one worker
 claims a recording for transcribing. The claim is a lease in its own columns, renewed while the
 worker decodes; once it expires another job may take the recording over, and the worker that
-lost it stops and saves nothing. The caller owns the transaction; `checkpoint` commits between
+lost it stops and saves nothing. The caller owns the transaction; `commit` commits between
 the slow steps, so no database lock is held while downloading or decoding.
 """
 
@@ -126,7 +126,7 @@ def process(
     tools: JobTools,
     *,
     last_try: bool,
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
 ) -> JobResult:
     """Download the recording if needed, then transcribe it (idempotent); while the carrier
     lags, raises NotReady with the attempt committed, unless `last_try` (then it fails)."""
@@ -144,7 +144,7 @@ def process(
             return _result(recording, "abandoned too often")
     audio = _stored_audio(recording, tools.recordings_dir)
     if audio is None:
-        downloaded = _download(session, recording, clock, tools, last_try, checkpoint)
+        downloaded = _download(session, recording, clock, tools, last_try, commit)
         if isinstance(downloaded, JobResult):
             return downloaded
         audio = downloaded
@@ -160,7 +160,7 @@ def process(
             enqueued_at=None,
         )
         return _result(recording, "no speech model installed")
-    return _transcribe(session, recording, audio, clock, model, checkpoint)
+    return _transcribe(session, recording, audio, clock, model, commit)
 
 
 def retranscribe(
@@ -170,7 +170,7 @@ def retranscribe(
     model: LoadedModel,
     recordings_dir: Path,
     *,
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
 ) -> JobResult:
     """Transcribe a stored recording again (e.g. with a better model); older transcripts stay
     as history."""
@@ -181,7 +181,7 @@ def retranscribe(
     if audio is None:
         return _result(recording, "no stored audio")
     return _transcribe(
-        session, recording, audio, clock, model, checkpoint, starts_from=(S.TRANSCRIBED,)
+        session, recording, audio, clock, model, commit, starts_from=(S.TRANSCRIBED,)
     )
 
 
@@ -255,7 +255,7 @@ class _Lease:
     recording_id: int
     holder: str
     clock: Clock
-    checkpoint: Callable[[], None]
+    commit: Callable[[], None]
     renewed_at: datetime
 
     def renew_if_due(self, _decoded_s: float) -> None:
@@ -276,7 +276,7 @@ class _Lease:
                 .execution_options(synchronize_session=False)
             ),
         )
-        self.checkpoint()
+        self.commit()
         if not renewed.rowcount:
             raise LeaseLost
         self.renewed_at = now
@@ -320,7 +320,7 @@ def _download(
     clock: Clock,
     tools: JobTools,
     last_try: bool,
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
 ) -> Path | JobResult:
     """Fetch the audio into the store: its path, or a JobResult if the job stops here."""
     if not _move(session, recording, clock, attempts=Recording.attempts + 1):
@@ -331,7 +331,7 @@ def _download(
         return _result(recording, "cannot download")
     # The attempt is committed before the download starts: no transaction (on SQLite, the one
     # writers' lock every webhook needs) stays open while the carrier's media server is slow.
-    checkpoint()
+    commit()
     relative = storage_path(recording)
     try:
         stored = tools.fetch(recording.url, tools.recordings_dir / relative)
@@ -343,7 +343,7 @@ def _download(
         # The caller queues a retry at once, so the sweep must not queue another.
         reason = f"waiting for the carrier: {exc}"
         _move(session, recording, clock, failure_reason=reason, enqueued_at=clock())
-        checkpoint()
+        commit()
         raise
     except DownloadFailed as exc:
         reason = f"download refused: {exc}"
@@ -360,7 +360,7 @@ def _download(
         size_bytes=stored.size_bytes,
     ):
         return _result(recording, "another job moved it on")
-    checkpoint()
+    commit()
     if tools.delete_at_carrier is not None:
         try:
             tools.delete_at_carrier(recording.recording_sid)
@@ -378,12 +378,12 @@ def _transcribe(
     audio: Path,
     clock: Clock,
     model: LoadedModel,
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
     starts_from: Collection[RecordingStatus] = JOB_STARTS_FROM,
 ) -> JobResult:
     """Claim, decode, and save the transcript as the current one; the ticket gets its text."""
     claimed_at = clock()
-    lease = _Lease(session, recording.id, uuid.uuid4().hex, clock, checkpoint, claimed_at)
+    lease = _Lease(session, recording.id, uuid.uuid4().hex, clock, commit, claimed_at)
     claimable = recording.status in starts_from or _abandoned(recording, claimed_at)
     if not claimable or not _move(
         session,
@@ -395,7 +395,7 @@ def _transcribe(
         lease_expires_at=claimed_at + TRANSCRIBE_LEASE,
     ):
         return _result(recording, "another worker has it")
-    checkpoint()
+    commit()
     try:
         transcript = transcribe(audio, model, language=LANGUAGE, progress=lease.renew_if_due)
     except LeaseLost:

@@ -2,7 +2,7 @@
 
 Sweeps look at the rota as it is now (never at messages planned earlier, which a later swap
 could make wrong) and text whatever is due. Every message has a unique key in
-`rota_notification`; it is claimed, made durable by the caller's `checkpoint` (a commit),
+`rota_notification`; it is claimed, made durable by the caller's `commit`,
 and only then handed to the carrier. A repeated or concurrent sweep finds the key taken.
 A worker dying between claim and carrier leaves the row `sending`: at most once, never twice.
 
@@ -95,7 +95,7 @@ def deliver(
     due_at: datetime,
     now: datetime,
     send_sms: SendSms,
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
     volunteer_id: int | None = None,
 ) -> bool:
     """Send one keyed SMS unless it was already sent (or is being sent); True when sent now."""
@@ -119,7 +119,7 @@ def deliver(
         return False
     row.status = NotificationStatus.SENDING
     row.attempts += 1
-    checkpoint()
+    commit()
     try:
         row.message_sid = send_sms(to, body)
     except (TelephonyError, OSError) as exc:
@@ -130,7 +130,7 @@ def deliver(
         row.status = NotificationStatus.SENT
         row.sent_at = now
         row.error = None
-    checkpoint()
+    commit()
     return row.status is NotificationStatus.SENT
 
 
@@ -144,7 +144,7 @@ def deliver_to_each(
     due_at: datetime,
     now: datetime,
     send_sms: SendSms,
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
 ) -> int:
     """The same keyed SMS to each number (the key gets the number appended), each at most
     once; returns how many were sent now."""
@@ -158,7 +158,7 @@ def deliver_to_each(
             due_at=due_at,
             now=now,
             send_sms=send_sms,
-            checkpoint=checkpoint,
+            commit=commit,
         )
         for number in numbers
     )
@@ -218,7 +218,7 @@ def send_due_reminders(
     *,
     lead: timedelta,
     timezone: str,
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
 ) -> int:
     """Remind volunteers of shifts starting within `lead`; hand off primary shifts starting now.
 
@@ -253,7 +253,7 @@ def send_due_reminders(
                 due_at=run.starts_at - lead,
                 now=now,
                 send_sms=send_sms,
-                checkpoint=checkpoint,
+                commit=commit,
                 volunteer_id=run.volunteer_id,
             )
         if run.layer == 1 and run.starts_at <= now < run.starts_at + HANDOFF_GRACE:
@@ -271,7 +271,7 @@ def send_due_reminders(
                 due_at=run.starts_at,
                 now=now,
                 send_sms=send_sms,
-                checkpoint=checkpoint,
+                commit=commit,
                 volunteer_id=run.volunteer_id,
             )
     return sent
@@ -296,7 +296,7 @@ def check_coverage(
     horizon: timedelta,
     timezone: str,
     extra_numbers: Sequence[str],
-    checkpoint: Callable[[], None],
+    commit: Callable[[], None],
 ) -> list[CoverageAlert]:
     """Raise an alert (and text supervisors, once) for every gap starting within `horizon`.
 
@@ -339,7 +339,7 @@ def check_coverage(
             due_at=alert.detected_at,
             now=now,
             send_sms=send_sms,
-            checkpoint=checkpoint,
+            commit=commit,
         )
     return still_open
 

@@ -39,7 +39,7 @@ def alert_unstaffed_calls() -> None:
             telephony().send_sms,
             timezone=config.timezone,
             extra_numbers=config.rota_alert_numbers,
-            checkpoint=session.commit,
+            commit=session.commit,
         )
         session.commit()
     if sent:
@@ -47,6 +47,6 @@ def alert_unstaffed_calls() -> None:
 
 
 @shared_task(acks_late=True)
-def checkpoint_database() -> None:
+def checkpoint_wal() -> None:
     """Checkpoint SQLite's write-ahead log here, off the webhooks' path."""
-    db.checkpoint(database().engine)
+    db.checkpoint_wal(database().engine)

@@ -49,7 +49,7 @@ def send_due_reminders() -> None:
             telephony().send_sms,
             lead=timedelta(minutes=config.rota_reminder_lead_minutes),
             timezone=config.timezone,
-            checkpoint=session.commit,
+            commit=session.commit,
         )
 
     _exclusive("rota.send_due_reminders", sweep)
@@ -69,7 +69,7 @@ def check_coverage() -> None:
                 horizon=timedelta(hours=config.rota_alert_horizon_hours),
                 timezone=config.timezone,
                 extra_numbers=config.rota_alert_numbers,
-                checkpoint=session.commit,
+                commit=session.commit,
             )
         )
 

@@ -98,7 +98,7 @@ def run_job(recording_id: int, *, last_try: bool) -> recordings.JobResult:
             now,
             job_tools(settings()),
             last_try=last_try,
-            checkpoint=session.commit,
+            commit=session.commit,
         )
         session.commit()
     logger.info("recording %s: %s (%s)", recording_id, result.status, result.detail)

@@ -67,17 +67,17 @@ def run_domain(
     app: Flask,
     recording_id: int,
     job_tools: recordings.JobTools,
-    checkpoint: Callable[[], None] = lambda: None,
+    after_commit: Callable[[], None] = lambda: None,
 ) -> recordings.JobResult:
     """Run the job's domain function in a session of its own, as the task does."""
     with app.extensions["hotline.db"].sessions() as session:
 
         def commit() -> None:
             session.commit()
-            checkpoint()
+            after_commit()
 
         result = recordings.process(
-            session, recording_id, utcnow, job_tools, last_try=False, checkpoint=commit
+            session, recording_id, utcnow, job_tools, last_try=False, commit=commit
         )
         session.commit()
     return result
@@ -295,7 +295,7 @@ def test_job_leaves_a_recording_another_worker_is_transcribing(
         if fresh(db, recording).status is S.TRANSCRIBING and not seen:
             seen.append(run_domain(app, recording.id, tools(app, model)))
 
-    result = run_domain(app, recording.id, tools(app, model), checkpoint=while_decoding)
+    result = run_domain(app, recording.id, tools(app, model), after_commit=while_decoding)
 
     assert [(r.status, r.detail) for r in seen] == [
         (S.TRANSCRIBING, "another worker is transcribing it")
@@ -332,7 +332,9 @@ def test_late_result_of_a_taken_over_job_is_dropped(
             row.attempts += 1  # another worker's claim, once the lease ran out
             db.commit()
 
-    result = run_domain(app, recording.id, tools(app, model), checkpoint=taken_over_while_decoding)
+    result = run_domain(
+        app, recording.id, tools(app, model), after_commit=taken_over_while_decoding
+    )
 
     assert (result.status, result.detail) == (
         S.TRANSCRIBING,
@@ -376,11 +378,11 @@ def test_status_machine_through_every_state(
         seen.append((row.status, row.attempts))
         stamps.append(row.updated_at)
 
-    waiting = run_domain(app, recording.id, tools(app, None), checkpoint=watch)
+    waiting = run_domain(app, recording.id, tools(app, None), after_commit=watch)
     row = fresh(db, recording)
     seen.append((row.status, row.attempts))
     stamps.append(row.updated_at)
-    done = run_domain(app, recording.id, tools(app, model), checkpoint=watch)
+    done = run_domain(app, recording.id, tools(app, model), after_commit=watch)
     row = fresh(db, recording)
     seen.append((row.status, row.attempts))
     stamps.append(row.updated_at)
@@ -482,7 +484,7 @@ def test_reprocessing_keeps_older_transcripts_as_history(
             utcnow,
             model,
             app.extensions["hotline.settings"].recordings_dir,
-            checkpoint=session.commit,
+            commit=session.commit,
         )
         session.commit()
 

@@ -114,7 +114,7 @@ def test_dead_workers_recording_is_transcribed_once_after_its_lease(
                 die_once_claimed()
 
             recordings.process(
-                session, recording.id, clock, tools(app, model), last_try=False, checkpoint=commit
+                session, recording.id, clock, tools(app, model), last_try=False, commit=commit
             )
         row = fresh(db, recording)
         assert (row.status, row.lease_expires_at) == (S.TRANSCRIBING, claimed_at + LEASE)
@@ -154,7 +154,7 @@ def test_requeueing_does_not_renew_a_dead_workers_lease_on_the_wall_clock(
             raise WorkerDied
 
     with pytest.raises(WorkerDied):
-        run_job(app, recording.id, tools(app, model), utcnow, checkpoint=die_once_claimed)
+        run_job(app, recording.id, tools(app, model), utcnow, after_commit=die_once_claimed)
     assert sweep_queues(app) == []  # the lease still runs
     time.sleep(1.1)
     assert sweep_queues(app) == [recording.id]
@@ -185,7 +185,7 @@ def test_live_worker_renews_its_lease_and_is_never_overtaken(
             rivals.append(run_job(app, recording.id, tools(app, model), clock))
 
     result = run_job(
-        app, recording.id, tools(app, model), clock, checkpoint=rival_after_the_first_lease
+        app, recording.id, tools(app, model), clock, after_commit=rival_after_the_first_lease
     )
 
     assert [r.detail for r in rivals] == ["another worker is transcribing it"]
@@ -207,7 +207,7 @@ def test_worker_that_lost_its_lease_stops_decoding(
             db.commit()
 
     clock = Clock(utcnow(), step=timedelta(minutes=1))
-    result = run_job(app, recording.id, tools(app, model), clock, checkpoint=taken_over)
+    result = run_job(app, recording.id, tools(app, model), clock, after_commit=taken_over)
 
     assert (result.status, result.detail) == (
         S.TRANSCRIBING,
@@ -222,17 +222,17 @@ def run_job(
     recording_id: int,
     job_tools: recordings.JobTools,
     clock: Callable[[], datetime],
-    checkpoint: Callable[[], None] = lambda: None,
+    after_commit: Callable[[], None] = lambda: None,
 ) -> recordings.JobResult:
     """The job's domain function in a session of its own, on `clock`."""
     with app.extensions["hotline.db"].sessions() as session:
 
         def commit() -> None:
             session.commit()
-            checkpoint()
+            after_commit()
 
         result = recordings.process(
-            session, recording_id, clock, job_tools, last_try=False, checkpoint=commit
+            session, recording_id, clock, job_tools, last_try=False, commit=commit
         )
         session.commit()
     return result

@@ -23,7 +23,7 @@ def cn(text: str) -> datetime:
 
 def remind(db: Session, telephony: FakeTelephony, now: datetime) -> int:
     return rota_notify.send_due_reminders(
-        db, now, telephony.send_sms, lead=LEAD, timezone="Asia/Shanghai", checkpoint=db.commit
+        db, now, telephony.send_sms, lead=LEAD, timezone="Asia/Shanghai", commit=db.commit
     )
 
 
@@ -35,7 +35,7 @@ def alert(db: Session, telephony: FakeTelephony, now: datetime) -> list[Coverage
         horizon=timedelta(hours=72),
         timezone="Asia/Shanghai",
         extra_numbers=["+8613900000999"],
-        checkpoint=db.commit,
+        commit=db.commit,
     )
 
 
