@@ -21,7 +21,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from hotline import rota, tickets
+from hotline import messaging, rota, tickets
 from hotline.db import upsert
 from hotline.ivr import engine
 from hotline.ivr.engine import Ask, Connect, End, IvrState, Outcome, SpokenPrompt, TakeMessage
@@ -36,7 +36,6 @@ from hotline.models import (
     RecordingStatus,
     Ticket,
 )
-from hotline.rota import reminders as rota_notify
 from hotline.settings import Settings
 from hotline.telephony import mask_number
 from hotline.verbs import (
@@ -713,7 +712,7 @@ UNSTAFFED_ALERT_WINDOW = timedelta(hours=1)
 def alert_unstaffed(
     session: Session,
     now: datetime,
-    send_sms: rota_notify.SendSms,
+    send_sms: messaging.SendSms,
     *,
     timezone: str,
     extra_numbers: Sequence[str],
@@ -727,12 +726,12 @@ def alert_unstaffed(
             Call.dial_index == -1,
         )
     ).all()
-    numbers = rota_notify.supervisor_numbers(session, extra_numbers)
+    numbers = messaging.supervisor_numbers(session, extra_numbers)
     sent = 0
     for call in calls:
         local = call.started_at.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M")
         body = f"【关爱热线】{local} 有居民来电，但无人值班，已转留言。请尽快安排值班并回电。"
-        sent += rota_notify.deliver_to_each(
+        sent += messaging.deliver_to_each(
             session,
             numbers,
             key=f"unstaffed:{call.call_sid}",

@@ -2,20 +2,17 @@
 
 from hotline.models.calls import Call, CallEvent, CallOutcome
 from hotline.models.directory import Category, Community, Role, Team, User, Volunteer
+from hotline.models.ops import Notification, NotificationKind, NotificationStatus, SweepLock
 from hotline.models.recordings import Recording, RecordingStatus, Transcript
 from hotline.models.rota import (
     CalendarFeed,
     CoverageAlert,
     Leave,
-    NotificationKind,
-    NotificationStatus,
     Override,
-    RotaNotification,
     Rotation,
     RotationMember,
     SwapRequest,
     SwapStatus,
-    SweepLock,
 )
 from hotline.models.tickets import Priority, Ticket, TicketCounter, TicketSource, TicketStatus
 
@@ -28,6 +25,7 @@ __all__ = [
     "Community",
     "CoverageAlert",
     "Leave",
+    "Notification",
     "NotificationKind",
     "NotificationStatus",
     "Override",
@@ -35,7 +33,6 @@ __all__ = [
     "Recording",
     "RecordingStatus",
     "Role",
-    "RotaNotification",
     "Rotation",
     "RotationMember",
     "SwapRequest",

@@ -1,4 +1,4 @@
-"""The rota: rotations on layers, overrides, leave, swaps, and the SMS and alerts sent about them.
+"""The rota: rotations on layers, overrides, leave, swaps, coverage alerts and calendar feeds.
 
 Nothing here stores materialised hours: who is on duty is computed from rotations, overrides
 and leave by hotline.rota.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, utcnow
@@ -163,43 +163,6 @@ class SwapRequest(Base):
     override: Mapped[Override | None] = relationship()
 
 
-class NotificationKind(enum.StrEnum):
-    """Why the rota texted someone."""
-
-    REMINDER = "reminder"  # a volunteer's shift starts soon
-    HANDOFF = "handoff"  # a primary shift starts now; carries the last shift's open tickets
-    COVERAGE = "coverage"  # a supervisor is told of a coverage gap
-    UNSTAFFED = "unstaffed"  # a supervisor is told a call found nobody on duty
-
-
-class NotificationStatus(enum.StrEnum):
-    """Delivery of one rota SMS."""
-
-    SENDING = "sending"  # claimed and handed to the carrier; stays so if the worker died meanwhile
-    SENT = "sent"  # the carrier accepted it
-    FAILED = "failed"  # the carrier refused it; retried by later sweeps while still due
-
-
-class RotaNotification(Base):
-    """One rota SMS, due at `due_at`; the unique `key` makes every message go out at most once."""
-
-    __tablename__ = "rota_notification"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[NotificationKind]
-    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
-    to_number: Mapped[str] = mapped_column(String(32))
-    body: Mapped[str] = mapped_column(Text)
-    due_at: Mapped[datetime] = mapped_column(index=True)
-    status: Mapped[NotificationStatus] = mapped_column(default=NotificationStatus.SENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
-    message_sid: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]
-
-
 class CoverageAlert(Base):
     """A coverage gap (nobody on layer 1) found ahead of time; the dashboard lists open ones."""
 
@@ -227,13 +190,3 @@ class CalendarFeed(Base):
     )
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class SweepLock(Base):
-    """A lease held by a periodic job so two runs never overlap (works on SQLite and PostgreSQL)."""
-
-    __tablename__ = "sweep_lock"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[datetime]

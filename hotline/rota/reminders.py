@@ -1,10 +1,8 @@
 """Rota SMS from beat sweeps: shift reminders, handoffs and coverage gap alerts, each sent once.
 
 Sweeps look at the rota as it is now (never at messages planned earlier, which a later swap
-could make wrong) and text whatever is due. Every message has a unique key in
-`rota_notification`; it is claimed, made durable by the caller's `commit`,
-and only then handed to the carrier. A repeated or concurrent sweep finds the key taken.
-A worker dying between claim and carrier leaves the row `sending`: at most once, never twice.
+could make wrong) and text whatever is due through the outbox (hotline.messaging), which
+sends each keyed message at most once.
 
 Coverage alerts go to supervisors: active dashboard users with the supervisor role whose
 account is linked to a volunteer (that volunteer's mobile), plus the numbers in
@@ -16,152 +14,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.messaging.outbox import SendSms, deliver, deliver_to_each, supervisor_numbers
 from hotline.models import (
     CoverageAlert,
     NotificationKind,
-    NotificationStatus,
-    Role,
-    RotaNotification,
-    SweepLock,
     Ticket,
     TicketStatus,
-    User,
     Volunteer,
 )
 from hotline.rota.chain import ShiftWindow, layer_label, merge_runs, schedule
 from hotline.rota.reports import Window, coverage
-from hotline.telephony import TelephonyError, mask_number
 
 logger = logging.getLogger(__name__)
 
-SendSms = Callable[[str, str], str]
 # A handoff SMS later than this after the shift started is stale (beat was down): skip it.
 HANDOFF_GRACE = timedelta(minutes=30)
 # How far back the handoff looks for the previous primary shift's start, and how far past
 # a shift's start the sweep looks for its end (longer shifts are texted without their end).
 HANDOFF_LOOKBACK = timedelta(days=2)
 SHIFT_LOOKAHEAD = timedelta(days=2)
-# Failed sends are retried by later sweeps, this many tries in all, while still due.
-MAX_ATTEMPTS = 3
 TICKETS_LISTED = 5
-
-
-def acquire_lock(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take the named lease if it is free or expired; commit at once so other workers see it."""
-    taken = cast(
-        CursorResult[Any],
-        session.execute(
-            update(SweepLock)
-            .where(SweepLock.name == name, SweepLock.expires_at <= now)
-            .values(holder=holder, expires_at=now + ttl)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if taken.rowcount:
-        return True
-    try:
-        with session.begin_nested():
-            session.add(SweepLock(name=name, holder=holder, expires_at=now + ttl))
-    except IntegrityError:
-        return False
-    return True
-
-
-def release_lock(session: Session, name: str, holder: str, now: datetime) -> None:
-    """Give the lease back early (it also lapses by itself when its holder dies)."""
-    session.execute(
-        update(SweepLock)
-        .where(SweepLock.name == name, SweepLock.holder == holder)
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def deliver(
-    session: Session,
-    *,
-    key: str,
-    kind: NotificationKind,
-    to: str,
-    body: str,
-    due_at: datetime,
-    now: datetime,
-    send_sms: SendSms,
-    commit: Callable[[], None],
-    volunteer_id: int | None = None,
-) -> bool:
-    """Send one keyed SMS unless it was already sent (or is being sent); True when sent now."""
-    row = session.scalar(select(RotaNotification).where(RotaNotification.key == key))
-    if row is None:
-        row = RotaNotification(
-            key=key,
-            kind=kind,
-            volunteer_id=volunteer_id,
-            to_number=to,
-            body=body,
-            due_at=due_at,
-            attempts=0,
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            return False
-    elif row.status is not NotificationStatus.FAILED or row.attempts >= MAX_ATTEMPTS:
-        return False
-    row.status = NotificationStatus.SENDING
-    row.attempts += 1
-    commit()
-    try:
-        row.message_sid = send_sms(to, body)
-    except (TelephonyError, OSError) as exc:
-        logger.warning("rota sms %s to %s failed: %s", key, mask_number(to), exc)
-        row.status = NotificationStatus.FAILED
-        row.error = str(exc)[:255]
-    else:
-        row.status = NotificationStatus.SENT
-        row.sent_at = now
-        row.error = None
-    commit()
-    return row.status is NotificationStatus.SENT
-
-
-def deliver_to_each(
-    session: Session,
-    numbers: Sequence[str],
-    *,
-    key: str,
-    kind: NotificationKind,
-    body: str,
-    due_at: datetime,
-    now: datetime,
-    send_sms: SendSms,
-    commit: Callable[[], None],
-) -> int:
-    """The same keyed SMS to each number (the key gets the number appended), each at most
-    once; returns how many were sent now."""
-    return sum(
-        deliver(
-            session,
-            key=f"{key}:{number}",
-            kind=kind,
-            to=number,
-            body=body,
-            due_at=due_at,
-            now=now,
-            send_sms=send_sms,
-            commit=commit,
-        )
-        for number in numbers
-    )
 
 
 def _local(t: datetime, tz: ZoneInfo) -> str:
@@ -275,17 +152,6 @@ def send_due_reminders(
                 volunteer_id=run.volunteer_id,
             )
     return sent
-
-
-def supervisor_numbers(session: Session, extra: Sequence[str] = ()) -> list[str]:
-    """Who hears of coverage gaps: supervisors' linked mobiles, then `extra`, each once."""
-    linked = session.scalars(
-        select(Volunteer.mobile)
-        .join(User, User.volunteer_id == Volunteer.id)
-        .where(User.role == Role.SUPERVISOR, User.active.is_(True))
-        .order_by(User.id)
-    ).all()
-    return list(dict.fromkeys([*linked, *extra]))
 
 
 def check_coverage(

@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery import shared_task
 from sqlalchemy.orm import Session
 
+from hotline import locks
 from hotline.extensions import database, now, settings, telephony
-from hotline.rota import reminders as rota_notify
+from hotline.rota import reminders
 
 logger = logging.getLogger(__name__)
 
 # Longer than any sweep takes; a worker that died mid-sweep blocks the next ones this long.
 LOCK_TTL = timedelta(minutes=10)
-
-
-def _exclusive(name: str, sweep: Callable[[Session, datetime], object]) -> None:
-    """Run `sweep` under the named lease, so two runs (two beats, a slow worker) never overlap."""
-    holder = uuid.uuid4().hex
-    with database().sessions() as session:
-        if not rota_notify.acquire_lock(session, name, holder, now(), LOCK_TTL):
-            logger.info("%s is already running; skipped", name)
-            return
-        session.commit()
-        try:
-            result = sweep(session, now())
-            session.commit()
-            logger.info("%s done: %s", name, result)
-        finally:
-            session.rollback()
-            rota_notify.release_lock(session, name, holder, now())
-            session.commit()
 
 
 @shared_task(acks_late=True)
@@ -43,7 +24,7 @@ def send_due_reminders() -> None:
     config = settings()
 
     def sweep(session: Session, at: datetime) -> int:
-        return rota_notify.send_due_reminders(
+        return reminders.send_due_reminders(
             session,
             at,
             telephony().send_sms,
@@ -52,7 +33,7 @@ def send_due_reminders() -> None:
             commit=session.commit,
         )
 
-    _exclusive("rota.send_due_reminders", sweep)
+    locks.exclusive(database().sessions, "rota.send_due_reminders", LOCK_TTL, now, sweep)
 
 
 @shared_task(acks_late=True)
@@ -62,7 +43,7 @@ def check_coverage() -> None:
 
     def sweep(session: Session, at: datetime) -> int:
         return len(
-            rota_notify.check_coverage(
+            reminders.check_coverage(
                 session,
                 at,
                 telephony().send_sms,
@@ -73,4 +54,4 @@ def check_coverage() -> None:
             )
         )
 
-    _exclusive("rota.check_coverage", sweep)
+    locks.exclusive(database().sessions, "rota.check_coverage", LOCK_TTL, now, sweep)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import Task, shared_task
+from sqlalchemy.orm import Session
 
+from hotline import locks
 from hotline.extensions import database, now, settings, telephony
 from hotline.recordings import fetch as recording_fetch
 from hotline.recordings import job as recordings
 from hotline.recordings.fetch import NotReady
-from hotline.rota import reminders as rota_notify
 from hotline.settings import Settings
 from hotline.tasks.enqueue import enqueue_download
 from transcripts import LoadedModel, ModelError, ModelLocation, load_model
@@ -122,22 +122,13 @@ def process_recording(self: Task, recording_id: int) -> None:
 @shared_task(acks_late=True)
 def sweep_recordings() -> None:
     """Queue the job for recordings left behind: broker down, worker lost, model now installed."""
-    holder = uuid.uuid4().hex
-    with database().sessions() as session:
-        if not rota_notify.acquire_lock(
-            session, "transcription.sweep", holder, now(), SWEEP_LOCK_TTL
-        ):
-            logger.info("recording sweep is already running; skipped")
-            return
-        session.commit()
-        try:
-            due = recordings.due_for_queueing(
-                session, now(), model_available=_model_location(settings()) is not None
-            )
-            session.rollback()
-            queued = sum(enqueue_download(recording_id) for recording_id in due)
-        finally:
-            rota_notify.release_lock(session, "transcription.sweep", holder, now())
-            session.commit()
-    if due:
-        logger.info("recording sweep queued %d of %d recordings", queued, len(due))
+
+    def sweep(session: Session, at: datetime) -> str:
+        due = recordings.due_for_queueing(
+            session, at, model_available=_model_location(settings()) is not None
+        )
+        session.rollback()  # nothing stays open while the broker is asked
+        queued = sum(enqueue_download(recording_id) for recording_id in due)
+        return f"queued {queued} of {len(due)} recordings"
+
+    locks.exclusive(database().sessions, "transcription.sweep", SWEEP_LOCK_TTL, now, sweep)

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline import rota
+from hotline import locks, rota
 from hotline.db import make_engine, make_session_factory
 from hotline.models import SweepLock
-from hotline.rota import reminders as rota_notify
 from hotline.rota.reports import Window, coverage_report
 from tests import factories
 from tests.rota.factories import START, LeaveFactory, OverrideFactory, RotationFactory
@@ -65,13 +64,13 @@ def test_sweep_lease_is_exclusive_across_connections(pg: sessionmaker[Session]) 
     now, ttl = cn("12-01 08:00"), timedelta(minutes=10)
     try:
         with pg() as first, pg() as second:
-            assert rota_notify.acquire_lock(first, "pg-test", "first", now, ttl)
+            assert locks.acquire_lock(first, "pg-test", "first", now, ttl)
             first.commit()
-            assert not rota_notify.acquire_lock(second, "pg-test", "second", now, ttl)
+            assert not locks.acquire_lock(second, "pg-test", "second", now, ttl)
             second.rollback()
-            rota_notify.release_lock(first, "pg-test", "first", now)
+            locks.release_lock(first, "pg-test", "first", now)
             first.commit()
-            assert rota_notify.acquire_lock(second, "pg-test", "second", now, ttl)
+            assert locks.acquire_lock(second, "pg-test", "second", now, ttl)
             second.commit()
     finally:
         with pg.begin() as cleanup:

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import CoverageAlert, NotificationStatus, Role, RotaNotification, TicketStatus
+from hotline import messaging
+from hotline.models import CoverageAlert, Notification, NotificationStatus, Role, TicketStatus
 from hotline.rota import reminders as rota_notify
 from hotline.telephony import FakeTelephony
 from tests.factories import TicketFactory, UserFactory
@@ -91,8 +92,8 @@ def test_failed_sms_is_retried_then_given_up(db: Session, telephony: FakeTelepho
     telephony.fail_sms = True
     for minute in range(5):
         remind(db, telephony, cn("12-02 06:00") + timedelta(minutes=minute))
-    row = db.scalars(select(RotaNotification)).one()
-    assert (row.status, row.attempts) == (NotificationStatus.FAILED, rota_notify.MAX_ATTEMPTS)
+    row = db.scalars(select(Notification)).one()
+    assert (row.status, row.attempts) == (NotificationStatus.FAILED, messaging.MAX_ATTEMPTS)
     telephony.fail_sms = False
     remind(db, telephony, cn("12-02 06:10"))
     assert telephony.sms == []
@@ -106,7 +107,7 @@ def test_failed_sms_is_sent_by_the_next_sweep(db: Session, telephony: FakeTeleph
     telephony.fail_sms = False
     assert remind(db, telephony, cn("12-02 06:01")) == 1
     assert remind(db, telephony, cn("12-02 06:02")) == 0
-    row = db.scalars(select(RotaNotification)).one()
+    row = db.scalars(select(Notification)).one()
     assert (row.status, row.attempts, row.error) == (NotificationStatus.SENT, 2, None)
 
 
@@ -116,7 +117,7 @@ def test_a_message_claimed_by_a_dead_worker_is_not_sent_again(
     a, b = VolunteerFactory(), VolunteerFactory()
     RotationFactory(members=[a, b])
     remind(db, telephony, cn("12-02 06:00"))
-    row = db.scalars(select(RotaNotification)).one()
+    row = db.scalars(select(Notification)).one()
     row.status = NotificationStatus.SENDING  # as if the worker died after claiming it
     db.commit()
     telephony.sms.clear()
@@ -176,13 +177,3 @@ def test_gap_under_way_keeps_its_alert(
     later = alert(db, telephony, cn("12-05 07:00"))
     assert [x.starts_at for x in later] == [cn("12-03 08:00")]
     assert len(telephony.sms) == 2
-
-
-def test_lock_is_exclusive_until_released_or_expired(db: Session) -> None:
-    now, ttl = cn("12-01 08:00"), timedelta(minutes=10)
-    assert rota_notify.acquire_lock(db, "job", "one", now, ttl)
-    db.commit()
-    assert not rota_notify.acquire_lock(db, "job", "two", now, ttl)
-    assert rota_notify.acquire_lock(db, "job", "three", now + ttl, ttl)  # one's lease lapsed
-    rota_notify.release_lock(db, "job", "three", now + ttl)
-    assert rota_notify.acquire_lock(db, "job", "four", now + ttl, ttl)

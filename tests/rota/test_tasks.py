@@ -8,9 +8,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline import locks
 from hotline.db import utcnow
 from hotline.models import CoverageAlert, Role
-from hotline.rota import reminders as rota_notify
 from hotline.tasks.rota import LOCK_TTL, check_coverage, send_due_reminders
 from hotline.telephony import FakeTelephony
 from tests.factories import UserFactory
@@ -30,7 +30,7 @@ def test_reminder_task_skips_while_another_run_holds_the_lease(
     app: Flask, db: Session, telephony: FakeTelephony
 ) -> None:
     RotationFactory(members=[VolunteerFactory()], starts_at=utcnow() + timedelta(hours=1))
-    assert rota_notify.acquire_lock(db, "rota.send_due_reminders", "other", utcnow(), LOCK_TTL)
+    assert locks.acquire_lock(db, "rota.send_due_reminders", "other", utcnow(), LOCK_TTL)
     db.commit()
     send_due_reminders()
     assert telephony.sms == []
