@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import make_engine, make_session_factory
 from hotline.settings import Settings
-from hotline.telephony import Telephony, TwilioTelephony
+from hotline.telephony import Telephony
+from hotline.telephony.twilio_rest import TwilioTelephony
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+# Webhook names -> paths; the blueprint's routes are registered from the same table.
+HOOK_PATHS = {
+    "incoming": "/voice/incoming",
+    "gather": "/voice/gather",
+    "dial": "/voice/dial",
+    "screen": "/voice/screen",
+    "screen_result": "/voice/screen-result",
+    "recording": "/voice/recording",
+    "recording_status": "/voice/recording-status",
+    "status": "/voice/status",
+}
+
 
 @dataclass(frozen=True)
 class Hook:

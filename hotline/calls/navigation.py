@@ -36,8 +36,8 @@ from hotline.models import (
     RecordingStatus,
     Ticket,
 )
+from hotline.phone import mask_number
 from hotline.settings import Settings
-from hotline.telephony import mask_number
 from hotline.verbs import (
     Dial,
     DialNumber,

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from hotline.db import utcnow
 from hotline.extensions import db_session, settings
 from hotline.recordings import queue as recording_queue
-from hotline.web.voice.twiml import HOOK_PATHS
+from hotline.verbs import HOOK_PATHS
 
 group = click.Group("hotline", help="Demo data and the carrier simulator.")
 

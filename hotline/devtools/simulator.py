@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator
 
 from hotline import calls, tickets
 from hotline.telephony import HTTP_TIMEOUT
-from hotline.web.voice.twiml import HOOK_PATHS
+from hotline.verbs import HOOK_PATHS
 
 # A call that keeps following TwiML longer than this is a loop in our flow: stop it.
 MAX_DOCUMENTS = 60

@@ -22,7 +22,8 @@ from hotline.models import (
     User,
     Volunteer,
 )
-from hotline.telephony import TelephonyError, mask_number
+from hotline.phone import mask_number
+from hotline.telephony import TelephonyError
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Community, Team, Volunteer
+from hotline.phone import normalize_number
 
 HEADERS = {
     "name": ("name", "姓名"),
@@ -29,8 +30,6 @@ HEADERS = {
 REQUIRED = ("name", "mobile")
 TRUE = {"1", "true", "yes", "y", "是", "√"}
 FALSE = {"0", "false", "no", "n", "否", "×"}
-CN_MOBILE = re.compile(r"1[3-9]\d{9}")
-INTERNATIONAL = re.compile(r"\+[1-9]\d{7,14}")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
@@ -58,18 +57,6 @@ class ImportReport:
     def ok(self) -> bool:
         """True when the import went through."""
         return not self.errors
-
-
-def normalise_mobile(raw: str) -> str | None:
-    """+86... from a Chinese mobile written any usual way, or an international number; else None."""
-    number = re.sub(r"[\s\-()]", "", raw)
-    if number.startswith("0086"):
-        number = "+86" + number[4:]
-    if CN_MOBILE.fullmatch(number):
-        return "+86" + number
-    if number.startswith("+86"):
-        return number if CN_MOBILE.fullmatch(number[3:]) else None
-    return number if INTERNATIONAL.fullmatch(number) else None
 
 
 def _flag(raw: str, default: bool) -> bool | None:
@@ -176,7 +163,7 @@ def _check(line: int, cells: dict[str, str], report: ImportReport) -> _Row:
         errors.append(RowError(line, "name", "missing"))
     elif len(name) > 100:
         errors.append(RowError(line, "name", "longer than 100 characters"))
-    mobile = normalise_mobile(cells.get("mobile", ""))
+    mobile = normalize_number(cells.get("mobile", ""))
     if mobile is None:
         errors.append(RowError(line, "mobile", f"not a mobile number: {cells.get('mobile', '')!r}"))
     flags: dict[str, bool] = {}

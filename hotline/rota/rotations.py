@@ -18,9 +18,9 @@ from sqlalchemy.sql.elements import BindParameter
 
 from hotline.db import UTCDateTime
 from hotline.models import Leave, Override, Rotation, RotationMember, Volunteer
+from hotline.phone import normalize_number
 from hotline.rota.cadence import wall
 from hotline.rota.chain import Duty, ShiftWindow, cadence, merge_runs, resolve, schedule
-from hotline.rota.csv_import import normalise_mobile
 
 
 def N_(message: str) -> str:
@@ -387,7 +387,7 @@ def upcoming_overrides(session: Session, now: datetime) -> list[Override]:
 
 def member_ids(session: Session, mobiles: Sequence[str]) -> list[int]:
     """Volunteer ids, in order, for mobiles written any usual way; RotaError names unknown ones."""
-    wanted = [(text, normalise_mobile(text) or "") for text in mobiles]
+    wanted = [(text, normalize_number(text) or "") for text in mobiles]
     found: dict[str, int] = {}
     for mobile, volunteer_id in session.execute(
         select(Volunteer.mobile, Volunteer.id).where(Volunteer.mobile.in_({m for _, m in wanted}))

@@ -1,4 +1,5 @@
-"""The carrier's REST side, behind a protocol; the only module that talks to the carrier's API."""
+"""The carrier's REST side as a protocol (the Twilio adapter is telephony.twilio_rest), and the
+fake carrier tests and the simulator use."""
 
 from __future__ import annotations
 
@@ -10,13 +11,6 @@ logger = logging.getLogger(__name__)
 
 # Every outbound request is bounded: (connect, read) seconds.
 HTTP_TIMEOUT = (5.0, 30.0)
-
-
-def mask_number(number: str) -> str:
-    """Hide the middle of a phone number for logs: +8613800000001 -> +86138****0001."""
-    if len(number) <= 7:
-        return "*" * len(number)
-    return f"{number[:6]}****{number[-4:]}"
 
 
 class TelephonyError(Exception):
@@ -33,43 +27,6 @@ class Telephony(Protocol):
     def delete_recording(self, recording_sid: str) -> None:
         """Delete the carrier's copy of a recording."""
         ...
-
-
-class TwilioTelephony:
-    """Telephony over Twilio's REST API, or any carrier that speaks it at `base_url`."""
-
-    def __init__(self, account_sid: str, auth_token: str, base_url: str, sms_from: str) -> None:
-        from twilio.http.http_client import TwilioHttpClient
-        from twilio.rest import Client
-
-        self._sms_from = sms_from
-        self._client = Client(
-            account_sid, auth_token, http_client=TwilioHttpClient(timeout=HTTP_TIMEOUT[1])
-        )
-        # The helper library builds every URL from api.base_url; point it at our carrier.
-        self._client.api.base_url = base_url
-
-    def send_sms(self, to: str, body: str) -> str:
-        """Send a text message through the carrier."""
-        from twilio.base.exceptions import TwilioException
-
-        if not self._sms_from:
-            raise TelephonyError("HOTLINE_SMS_FROM is not set; cannot send SMS")
-        try:
-            message = self._client.messages.create(to=to, from_=self._sms_from, body=body)
-        except TwilioException as exc:
-            raise TelephonyError(f"SMS to {mask_number(to)} failed: {exc}") from exc
-        logger.info("sms %s sent to %s", message.sid, mask_number(to))
-        return str(message.sid)
-
-    def delete_recording(self, recording_sid: str) -> None:
-        """Delete a recording at the carrier."""
-        from twilio.base.exceptions import TwilioException
-
-        try:
-            self._client.recordings(recording_sid).delete()
-        except TwilioException as exc:
-            raise TelephonyError(f"deleting recording {recording_sid} failed: {exc}") from exc
 
 
 @dataclass

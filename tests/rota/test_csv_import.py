@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Community, Team, Volunteer
-from hotline.rota.csv_import import RowError, import_volunteers, normalise_mobile
+from hotline.rota.csv_import import RowError, import_volunteers
 from tests.factories import CommunityFactory
 from tests.rota.factories import TeamFactory, VolunteerFactory
 
@@ -18,22 +17,6 @@ def count(db: Session, model: type) -> int:
 
 def run(db: Session, text: str, **kw: bool):  # type: ignore[no-untyped-def]
     return import_volunteers(db, text.strip().splitlines(), **kw)
-
-
-@pytest.mark.parametrize(
-    ("raw", "number"),
-    [
-        ("13800000001", "+8613800000001"),
-        ("138 0000 0001", "+8613800000001"),
-        ("+86 138-0000-0001", "+8613800000001"),
-        ("008613800000001", "+8613800000001"),
-        ("+85291234567", "+85291234567"),
-        ("12345", None),
-        ("+8612000000000", None),
-    ],
-)
-def test_normalise_mobile(raw: str, number: str | None) -> None:
-    assert normalise_mobile(raw) == number
 
 
 def test_import_creates_volunteers_with_chinese_headers(db: Session) -> None:

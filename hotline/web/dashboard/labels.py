@@ -17,7 +17,7 @@ from hotline.models import (
     TicketSource,
     TicketStatus,
 )
-from hotline.telephony import mask_number
+from hotline.phone import mask_number
 
 # Keyed by enum class first: members of different enums share values ("answered").
 ENUM_LABELS: Mapping[type[enum.Enum], Mapping[enum.Enum, object]] = {

@@ -8,19 +8,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.verbs import Dial, Gather, Hangup, Hook, Play, Record, Redirect, Reply, Say
-
-# Webhook names -> paths; the blueprint's routes are registered from the same table.
-HOOK_PATHS = {
-    "incoming": "/voice/incoming",
-    "gather": "/voice/gather",
-    "dial": "/voice/dial",
-    "screen": "/voice/screen",
-    "screen_result": "/voice/screen-result",
-    "recording": "/voice/recording",
-    "recording_status": "/voice/recording-status",
-    "status": "/voice/status",
-}
+from hotline.verbs import HOOK_PATHS, Dial, Gather, Hangup, Hook, Play, Record, Redirect, Reply, Say
 
 
 def hook_url(base_url: str, hook: Hook) -> str:

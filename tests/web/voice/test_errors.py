@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from hotline import create_app
-from hotline.web.voice.twiml import HOOK_PATHS
+from hotline.verbs import HOOK_PATHS
 from tests.conftest import PUBLIC_BASE_URL, make_settings, sign
 
 PARAMS = {"CallSid": "CA" + "e" * 32, "From": "+8613800000001", "To": "+8657100000000"}

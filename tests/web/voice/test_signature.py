@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from hotline.settings import SettingsError
-from hotline.web.voice.twiml import HOOK_PATHS
+from hotline.verbs import HOOK_PATHS
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, make_settings, sign
 
 PARAMS = {"CallSid": "CA" + "1" * 32, "From": "+8613800000001", "To": "+8657100000000"}
