@@ -21,8 +21,8 @@ from datetime import timedelta
 
 import factory
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
+from hotline import accounts
 from hotline.db import utcnow
 from hotline.models import (
     Call,
@@ -107,7 +107,7 @@ class UserFactory(BaseFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     # A cheap hash keeps tests fast; accounts.authenticate checks any werkzeug hash.
     password_hash = factory.LazyAttribute(
-        lambda o: generate_password_hash(o.password, method="pbkdf2:sha256:1000")
+        lambda o: accounts.hash_password(o.password, cost=(16, 8, 1))  # fast; same format
     )
     role = Role.SUPERVISOR
     active = True

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline import accounts
 from hotline.models import Role, User
@@ -176,3 +176,21 @@ def test_users_set_password(app: Flask, db: Session) -> None:
     db.rollback()
     assert accounts.authenticate(db, "zhang", "brand new password") is not None
     assert accounts.authenticate(db, "zhang", factories.PASSWORD) is None
+
+
+def test_password_hashes_are_werkzeug_compatible_both_ways() -> None:
+    # Hashes stored before this module hashed with the standard library still verify.
+    old = generate_password_hash("correct horse battery staple", method="scrypt")
+    assert accounts.password_matches(old, "correct horse battery staple")
+    assert not accounts.password_matches(old, "wrong horse battery staple")
+    new = accounts.hash_password("correct horse battery staple")
+    assert new.startswith("scrypt:32768:8:1$")
+    assert check_password_hash(new, "correct horse battery staple")
+    assert new != accounts.hash_password("correct horse battery staple")  # salted
+
+
+@pytest.mark.parametrize(
+    "junk", ["", "plain", "md5$x$y", "scrypt:a:b:c$salt$00", "scrypt:1:2$s$00"]
+)
+def test_a_stored_hash_that_is_not_ours_never_matches(junk: str) -> None:
+    assert not accounts.password_matches(junk, "anything at all")
