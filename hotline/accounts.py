@@ -32,10 +32,9 @@ def normalize_username(username: str) -> str:
 
 
 def _scrypt(password: str, salt: str, n: int, r: int, p: int) -> str:
-    # maxmem a little above scrypt's 128*n*r*p, which OpenSSL would otherwise refuse.
-    key = hashlib.scrypt(
-        password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r * p
-    )
+    # OpenSSL refuses to use more memory than maxmem: scrypt needs 128*r*(n+p+2) bytes.
+    memory = 128 * r * (n + p + 2) + 2**20
+    key = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=memory)
     return key.hex()
 
 
