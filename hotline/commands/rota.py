@@ -12,8 +12,6 @@ from flask.cli import AppGroup
 
 from hotline import rota
 from hotline.extensions import db_session, now, settings
-from hotline.rota import csv_import as rota_import
-from hotline.rota import reports as rota_reports
 from hotline.rota.cadence import first_instant
 from hotline.rota.chain import layer_label
 
@@ -63,7 +61,7 @@ def show(at: datetime | None) -> None:
 def coverage(days: int) -> None:
     """Print gaps, windows without backup and leave conflicts ahead; exit 1 if there is a gap."""
     tz = _zone()
-    report = rota_reports.coverage_report(db_session(), now(), days)
+    report = rota.coverage_report(db_session(), now(), days)
     for gap in report.gaps:
         click.echo(f"GAP        {_span(gap.starts_at, gap.ends_at, tz)}  nobody on layer 1")
     for window in report.no_backup:
@@ -101,7 +99,7 @@ def import_volunteers(path: Path, create_missing: bool) -> None:
         click.echo(f"{path}: not UTF-8 or GB18030 text; save it as CSV UTF-8", err=True)
         raise SystemExit(1) from None
     session = db_session()
-    report = rota_import.import_volunteers(
+    report = rota.import_volunteers(
         session, io.StringIO(text, newline=""), create_missing=create_missing
     )
     if not report.ok:
@@ -123,7 +121,7 @@ def fairness(first: datetime, last: datetime) -> None:
     """Print hours, night and weekend hours and calls per volunteer and team, with spreads."""
     config = settings()
     tz = _zone()
-    report = rota_reports.fairness_report(
+    report = rota.fairness_report(
         db_session(),
         first_instant(first, tz),
         first_instant(last + timedelta(days=1), tz),
@@ -143,7 +141,7 @@ def fairness(first: datetime, last: datetime) -> None:
     click.echo(_spread_line(report.overall))
 
 
-def _spread_line(summary: rota_reports.LoadSummary) -> str:
+def _spread_line(summary: rota.LoadSummary) -> str:
     h, c = summary.hours, summary.calls
     return (
         f"  hours max {h.max:.1f} min {h.min:.1f} sd {h.stdev:.1f}; "

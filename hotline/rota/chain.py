@@ -11,8 +11,8 @@ The chain at an instant is built layer by layer (1 = primary, then backups):
   who fixes it with an override.
 - Each volunteer appears once, on their lowest layer.
 
-`resolve` applies these rules; hotline.rota.on_duty feeds it one instant, `schedule` every
-stretch of a window, so the calendar, reports and reminders agree with what a call rings.
+`resolve` applies these rules; hotline.rota.duty.on_duty feeds it one instant, `plan_between`
+every stretch of a window, so the calendar, reports and reminders agree with what a call rings.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def resolve(
     return chain
 
 
-def cadence(rotation: Any) -> Cadence:
+def cadence_of(rotation: Any) -> Cadence:
     """The cadence of a Rotation (or of a row with the same fields)."""
     return Cadence.build(
         starts_at=rotation.starts_at,
@@ -107,7 +107,7 @@ class ShiftWindow:
 
 
 @dataclass(frozen=True)
-class Schedule:
+class RotaPlan:
     """The rota over a window: its segments, and the names of everyone in them."""
 
     segments: list[Segment]
@@ -170,7 +170,7 @@ def layer_label(layer: int) -> str:
     return "备班" if layer == 2 else f"第{layer - 1}备班"
 
 
-def sweep(
+def cut(
     items: Sequence[tuple[datetime, datetime, T]], start: datetime, end: datetime
 ) -> Iterator[tuple[datetime, datetime, list[T]]]:
     """Cut [start, end) at every item boundary; yield each piece with the items covering it."""
@@ -188,7 +188,7 @@ def sweep(
         yield lo, hi, [item[2] for item in active]
 
 
-def schedule(session: Session, start: datetime, end: datetime) -> Schedule:
+def plan_between(session: Session, start: datetime, end: datetime) -> RotaPlan:
     """The rota over [start, end): what on_duty would answer at every instant, in segments."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     rotations = (
@@ -218,7 +218,7 @@ def schedule(session: Session, start: datetime, end: datetime) -> Schedule:
         if order:
             items.extend(
                 (lo, hi, Duty(rotation.layer, order[turn % len(order)], rotation_id=rotation.id))
-                for turn, lo, hi in cadence(rotation).turns_between(start, end)
+                for turn, lo, hi in cadence_of(rotation).turns_between(start, end)
             )
     for override_id, layer, volunteer_id, lo, hi in session.execute(
         select(
@@ -245,7 +245,7 @@ def schedule(session: Session, start: datetime, end: datetime) -> Schedule:
                 inactive.add(volunteer_id)
 
     segments: list[Segment] = []
-    for lo, hi, covering in sweep(items, start, end):
+    for lo, hi, covering in cut(items, start, end):
         turns = [d for d in covering if isinstance(d, Duty) and d.override_id is None]
         overrides = [d for d in covering if isinstance(d, Duty) and d.override_id is not None]
         unavailable = inactive | {v for v in covering if isinstance(v, int)}
@@ -256,4 +256,4 @@ def schedule(session: Session, start: datetime, end: datetime) -> Schedule:
             segments[-1] = Segment(last.starts_at, hi, chain, missing)
         else:
             segments.append(Segment(lo, hi, chain, missing))
-    return Schedule(segments, names, frozenset(inactive))
+    return RotaPlan(segments, names, frozenset(inactive))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import CalendarFeed, Volunteer
 from hotline.rota.chain import layer_label, merge_runs
-from hotline.rota.rotations import shifts_between
+from hotline.rota.duty import shifts_between
 
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=90)

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from hotline.models import Leave, Volunteer
-from hotline.rota.chain import ShiftWindow, merge_runs, schedule
-from hotline.rota.rotations import N_, RotaError, add_leave
+from hotline.rota.chain import ShiftWindow, merge_runs, plan_between
+from hotline.rota.errors import N_, RotaError, check_window
 
 # How far ahead leave is checked against the rota; like the coverage report, not for ever.
 LOOKAHEAD = timedelta(days=60)
@@ -31,6 +31,32 @@ class LeaveClash:
 
     leave: Leave
     dropped: list[ShiftWindow]
+
+
+def add_leave(
+    session: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime, reason: str = ""
+) -> Leave:
+    """Record a period a volunteer cannot take calls."""
+    check_window(starts_at, ends_at)
+    leave = Leave(volunteer_id=volunteer_id, starts_at=starts_at, ends_at=ends_at, reason=reason)
+    session.add(leave)
+    session.flush()
+    return leave
+
+
+def on_leave(session: Session, volunteer_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+    """True when the volunteer has leave overlapping [starts_at, ends_at)."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Leave.volunteer_id == volunteer_id,
+                    Leave.starts_at < ends_at,
+                    Leave.ends_at > starts_at,
+                )
+            )
+        )
+    )
 
 
 def take_leave(
@@ -87,12 +113,12 @@ def cancel_leave(
 
 
 def _clashes(session: Session, leaves: Sequence[Leave], now: datetime) -> list[LeaveClash]:
-    """Each leave with the shifts it empties, from one schedule over all of them."""
+    """Each leave with the shifts it empties, from one plan over all of them."""
     if not leaves:
         return []
     start = max(now, min(leave.starts_at for leave in leaves))
     end = min(max(leave.ends_at for leave in leaves), now + LOOKAHEAD)
-    missing = schedule(session, start, end).missing() if start < end else []
+    missing = plan_between(session, start, end).missing() if start < end else []
     clashes = []
     for leave in leaves:
         lo, hi = max(leave.starts_at, now), min(leave.ends_at, end)

@@ -27,7 +27,7 @@ from hotline.models import (
     TicketStatus,
     Volunteer,
 )
-from hotline.rota.chain import ShiftWindow, layer_label, merge_runs, schedule
+from hotline.rota.chain import ShiftWindow, layer_label, merge_runs, plan_between
 from hotline.rota.reports import Window, coverage
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def send_due_reminders(
     """
     tz = ZoneInfo(timezone)
     floor, ceiling = now - HANDOFF_LOOKBACK, now + lead + SHIFT_LOOKAHEAD
-    runs = merge_runs(schedule(session, floor, ceiling).windows())
+    runs = merge_runs(plan_between(session, floor, ceiling).windows())
     # A run starting at the window's edge only looks like a start: it was clipped.
     starts = [r for r in runs if r.starts_at > floor]
     primaries = [r for r in runs if r.layer == 1]
@@ -171,7 +171,9 @@ def check_coverage(
     tz = ZoneInfo(timezone)
     # Looking back a day finds where a gap already under way began.
     start, end = now - timedelta(days=1), now + horizon
-    gaps = [g for g in coverage(schedule(session, start, end), start, end).gaps if g.ends_at > now]
+    gaps = [
+        g for g in coverage(plan_between(session, start, end), start, end).gaps if g.ends_at > now
+    ]
     alerts = list(session.scalars(select(CoverageAlert).where(CoverageAlert.resolved_at.is_(None))))
     still_open: list[CoverageAlert] = []
     for gap in gaps:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Call, CoverageAlert, Rotation, RotationMember, Team, Volunteer
 from hotline.rota.cadence import Restriction, first_instant, weekday_mask
-from hotline.rota.chain import Schedule, Segment, ShiftWindow, schedule
+from hotline.rota.chain import RotaPlan, Segment, ShiftWindow, plan_between
 
 # Local hours counted as night and days counted as weekend in the fairness report.
 NIGHT = Restriction(hours_from=time(22, 0), hours_to=time(6, 0))
@@ -65,8 +65,8 @@ def _stretches(segments: Sequence[Segment], wanted: Callable[[Segment], bool]) -
     return found
 
 
-def coverage(plan: Schedule, start: datetime, end: datetime) -> CoverageReport:
-    """The coverage report of an already computed schedule."""
+def coverage(plan: RotaPlan, start: datetime, end: datetime) -> CoverageReport:
+    """The coverage report of an already computed plan (plan_between)."""
 
     def primary(segment: Segment) -> bool:
         return any(d.layer == 1 for d in segment.chain)
@@ -89,7 +89,7 @@ def coverage(plan: Schedule, start: datetime, end: datetime) -> CoverageReport:
 def coverage_report(session: Session, start: datetime, days: int) -> CoverageReport:
     """Gaps, windows without backup and leave conflicts over the `days` from `start`."""
     end = start + timedelta(days=days)
-    return coverage(schedule(session, start, end), start, end)
+    return coverage(plan_between(session, start, end), start, end)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def calendar(session: Session, first: date, days: int, timezone: str) -> list[Ca
         first_instant(datetime.combine(first + timedelta(days=n), time(0)), tz)
         for n in range(days + 1)
     ]
-    plan = schedule(session, bounds[0], bounds[-1])
+    plan = plan_between(session, bounds[0], bounds[-1])
     windows = plan.windows()
     gaps = coverage(plan, bounds[0], bounds[-1]).gaps
     out: list[CalendarDay] = []
@@ -239,7 +239,7 @@ def fairness_report(
     """
     tz = ZoneInfo(timezone)
     totals: dict[int, tuple[float, float, float, float]] = {}
-    for w in schedule(session, start, end).windows():
+    for w in plan_between(session, start, end).windows():
         before = totals.get(w.volunteer_id, (0.0, 0.0, 0.0, 0.0))
         totals[w.volunteer_id] = (
             before[0] + w.hours,

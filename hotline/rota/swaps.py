@@ -14,14 +14,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from hotline.models import SwapRequest, SwapStatus, Volunteer
 from hotline.rota.chain import merge_runs
-from hotline.rota.rotations import (
-    N_,
-    RotaError,
-    add_override,
-    cancel_override,
-    on_leave,
-    shifts_between,
-)
+from hotline.rota.duty import shifts_between
+from hotline.rota.errors import N_, RotaError
+from hotline.rota.leave import on_leave
+from hotline.rota.overrides import add_override, cancel_override
 
 # Requests still in play: the dashboard's queue and the volunteers' swap board.
 OPEN = (SwapStatus.OFFERED, SwapStatus.TAKEN)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hotline import rota
+from hotline.devtools.demo import seed_demo_rota
 from hotline.models import Volunteer
 from hotline.rota.cadence import weekday_mask
 from tests.rota.factories import (
@@ -229,5 +230,5 @@ def test_seed_demo_rota_puts_someone_on_both_layers_now(
     db: Session, people: list[Volunteer]
 ) -> None:
     now = cn("12-03 05:17")
-    rota.seed_demo_rota(db, people[:4], now)
+    seed_demo_rota(db, people[:4], now)
     assert [d.layer for d in rota.on_duty(db, now)] == [1, 2]

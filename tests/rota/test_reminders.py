@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import messaging
+from hotline import messaging, rota
 from hotline.models import CoverageAlert, Notification, NotificationStatus, Role, TicketStatus
-from hotline.rota import reminders as rota_notify
 from hotline.telephony import FakeTelephony
 from tests.factories import TicketFactory, UserFactory
 from tests.rota.factories import OverrideFactory, RotationFactory, VolunteerFactory
@@ -23,13 +22,13 @@ def cn(text: str) -> datetime:
 
 
 def remind(db: Session, telephony: FakeTelephony, now: datetime) -> int:
-    return rota_notify.send_due_reminders(
+    return rota.send_due_reminders(
         db, now, telephony.send_sms, lead=LEAD, timezone="Asia/Shanghai", commit=db.commit
     )
 
 
 def alert(db: Session, telephony: FakeTelephony, now: datetime) -> list[CoverageAlert]:
-    return rota_notify.check_coverage(
+    return rota.check_coverage(
         db,
         now,
         telephony.send_sms,

@@ -17,10 +17,6 @@ from sqlalchemy.orm import Session
 from hotline import rota
 from hotline.extensions import db_session, now, settings
 from hotline.models import Role
-from hotline.rota import ical as rota_calendar
-from hotline.rota import leave as rota_leave
-from hotline.rota import reports as rota_reports
-from hotline.rota import swaps as rota_swaps
 from hotline.rota.cadence import first_instant, wall
 from hotline.web.dashboard.auth import login_required, signed_in
 from hotline.web.rota.forms import (
@@ -119,7 +115,7 @@ def calendar() -> ResponseReturnValue:
         return render_template("rota/calendar.html", form=form, days=[])
     today = wall(now(), _tz()).date()
     first, after, previous = _calendar_range(form.view.data, form.start.data or today)
-    days = rota_reports.calendar(db_session(), first, (after - first).days, settings().timezone)
+    days = rota.calendar(db_session(), first, (after - first).days, settings().timezone)
     return render_template(
         "rota/calendar.html", form=form, days=days, previous=previous, following=after
     )
@@ -256,7 +252,7 @@ def _take_leave(form: LeaveForm, volunteer_id: Callable[[Session], int]) -> bool
     """Record the form's leave for `volunteer_id(session)` and commit; False if refused."""
     session = db_session()
     try:
-        clash = rota_leave.take_leave(
+        clash = rota.take_leave(
             session,
             volunteer_id=volunteer_id(session),
             starts_at=first_instant(form.starts.data, _tz()),
@@ -288,8 +284,8 @@ def leave() -> ResponseReturnValue:
         "rota/leave.html",
         form=form,
         action=ActionForm(),
-        leave=rota_leave.upcoming_leave(db_session(), now()),
-        lookahead_days=rota_leave.LOOKAHEAD.days,
+        leave=rota.upcoming_leave(db_session(), now()),
+        lookahead_days=rota.leave.LOOKAHEAD.days,
     )
 
 
@@ -300,7 +296,7 @@ def cancel_leave(leave_id: int) -> ResponseReturnValue:
     supervisor = signed_in().role in SUPERVISORS
     owner = None if supervisor else volunteer()
     return _button(
-        lambda: rota_leave.cancel_leave(db_session(), leave_id, now(), volunteer_id=owner),
+        lambda: rota.cancel_leave(db_session(), leave_id, now(), volunteer_id=owner),
         _("Leave called off."),
         ".leave" if supervisor else ".mine",
     )
@@ -312,7 +308,7 @@ def swaps() -> ResponseReturnValue:
     """Swaps on offer and swaps waiting for a supervisor's decision."""
     return render_template(
         "rota/swaps.html",
-        swaps=rota_swaps.open_swaps(db_session(), now()),
+        swaps=rota.open_swaps(db_session(), now()),
         action=ActionForm(),
     )
 
@@ -323,7 +319,7 @@ def approve_swap(swap_id: int) -> ResponseReturnValue:
     """Approve a taken swap: the taker is put on duty."""
     user = signed_in()
     return _button(
-        lambda: rota_swaps.approve_swap(db_session(), swap_id, user.id, now()),
+        lambda: rota.approve_swap(db_session(), swap_id, user.id, now()),
         _("Swap approved."),
         ".swaps",
     )
@@ -335,7 +331,7 @@ def reject_swap(swap_id: int) -> ResponseReturnValue:
     """Refuse a taken swap, with an optional note."""
     user, note = signed_in(), ActionForm().note.data or ""
     return _button(
-        lambda: rota_swaps.reject_swap(db_session(), swap_id, user.id, now(), note),
+        lambda: rota.reject_swap(db_session(), swap_id, user.id, now(), note),
         _("Swap rejected."),
         ".swaps",
     )
@@ -349,7 +345,7 @@ def cancel_swap(swap_id: int) -> ResponseReturnValue:
     supervisor = user.role in SUPERVISORS
     offerer = None if supervisor else volunteer()
     return _button(
-        lambda: rota_swaps.cancel_swap(db_session(), swap_id, now(), volunteer_id=offerer),
+        lambda: rota.cancel_swap(db_session(), swap_id, now(), volunteer_id=offerer),
         _("Swap withdrawn."),
         ".swaps" if supervisor else ".mine",
     )
@@ -362,9 +358,7 @@ def take_swap(swap_id: int) -> ResponseReturnValue:
     taker = volunteer()
     approval = settings().swap_requires_approval
     return _button(
-        lambda: rota_swaps.take_swap(
-            db_session(), swap_id, taker, now(), requires_approval=approval
-        ),
+        lambda: rota.take_swap(db_session(), swap_id, taker, now(), requires_approval=approval),
         _("You took the shift; a supervisor will confirm it.")
         if approval
         else _("You took the shift."),
@@ -383,7 +377,7 @@ def offer_swap() -> ResponseReturnValue:
         abort(400)
     session = db_session()
     try:
-        rota_swaps.offer_swap(
+        rota.offer_swap(
             session,
             volunteer_id=offerer,
             layer=form.layer.data,
@@ -422,14 +416,14 @@ def take_my_leave() -> ResponseReturnValue:
 def _my_page(volunteer_id: int, leave_form: LeaveForm) -> ResponseReturnValue:
     session = db_session()
     moment = now()
-    token = rota_calendar.feed_token(session, volunteer_id)
+    token = rota.feed_token(session, volunteer_id)
     session.commit()
     return render_template(
         "rota/mine.html",
         shifts=rota.upcoming_shifts(session, volunteer_id, moment),
-        available=rota_swaps.available_swaps(session, volunteer_id, moment),
-        offered=rota_swaps.swaps_offered_by(session, volunteer_id, moment),
-        leave=rota_leave.upcoming_leave(session, moment, volunteer_id=volunteer_id),
+        available=rota.available_swaps(session, volunteer_id, moment),
+        offered=rota.swaps_offered_by(session, volunteer_id, moment),
+        leave=rota.upcoming_leave(session, moment, volunteer_id=volunteer_id),
         leave_form=leave_form,
         feed_url=settings().public_base_url + url_for(".feed", token=token),
         action=ActionForm(),
@@ -440,7 +434,7 @@ def _my_page(volunteer_id: int, leave_form: LeaveForm) -> ResponseReturnValue:
 @bp.get("/calendar/<token>.ics")
 def feed(token: str) -> ResponseReturnValue:
     """A volunteer's shifts as iCal, for phone calendars; the secret token is the only key."""
-    document = rota_calendar.ical_feed(db_session(), token, now())
+    document = rota.ical_feed(db_session(), token, now())
     if document is None:
         abort(404)
     return Response(document, mimetype="text/calendar")
@@ -454,12 +448,12 @@ def coverage() -> ResponseReturnValue:
     report = None
     session = db_session()
     if form.validate():
-        report = rota_reports.coverage_report(session, now(), form.days.data or 30)
+        report = rota.coverage_report(session, now(), form.days.data or 30)
     return render_template(
         "rota/coverage.html",
         form=form,
         report=report,
-        alerts=rota_reports.open_alerts(session),
+        alerts=rota.open_alerts(session),
     )
 
 
@@ -473,7 +467,7 @@ def fairness() -> ResponseReturnValue:
         tz = _tz()
         last = form.date_to.data or wall(now(), tz).date()
         first = form.date_from.data or last - timedelta(days=29)
-        report = rota_reports.fairness_report(
+        report = rota.fairness_report(
             db_session(),
             first_instant(datetime.combine(first, datetime.min.time()), tz),
             first_instant(datetime.combine(last + timedelta(days=1), datetime.min.time()), tz),
