@@ -1,43 +1,33 @@
-"""A call from ring to ticket."""
+"""A call from ring to ticket: IVR navigation, forwarding to the rota, voicemail, settling.
 
-from hotline.calls.navigation import (
-    FINAL_CALL_STATUSES,
-    MIN_RING_S,
-    RECORDING_STATUS_RANK,
-    SCREEN_TIMEOUT_S,
-    UNSTAFFED_ALERT_WINDOW,
-    ZH_DIGITS,
+Each public function handles one carrier webhook. All of them are idempotent: the webhook is
+logged with a dedupe key first, and a redelivered one changes no row and gets the current
+state's reply again. Callbacks that may arrive in any order (call status, recording status,
+recording action) only add facts; `settle` derives the outcome from the facts, so any order
+of the same facts gives the same rows.
+
+Modules: `line` (policy, event log, prompts), `navigation` (IVR and the hunt), `screening`
+(the volunteer accepts), `outcome` (recordings, final status, the ticket), `sweeps` (beat jobs).
+"""
+
+from hotline.calls.line import (
     CallUpdate,
     LinePolicy,
     RecordingFacts,
-    alert_unstaffed,
-    call_status,
-    current_reply,
-    dial_result,
-    error_reply,
     find_call,
-    gather,
-    incoming,
     record_event,
-    recording_action,
-    recording_status,
-    screen,
-    screen_result,
-    settle,
-    settle_stale,
     spell_digits,
 )
+from hotline.calls.navigation import current_reply, dial_result, error_reply, gather, incoming
+from hotline.calls.outcome import call_status, recording_action, recording_status, settle
+from hotline.calls.screening import screen, screen_result
+from hotline.calls.sweeps import UNSTAFFED_ALERT_WINDOW, alert_unstaffed, settle_stale
 
 __all__ = [
-    "CallUpdate",
-    "FINAL_CALL_STATUSES",
-    "LinePolicy",
-    "MIN_RING_S",
-    "RECORDING_STATUS_RANK",
-    "RecordingFacts",
-    "SCREEN_TIMEOUT_S",
     "UNSTAFFED_ALERT_WINDOW",
-    "ZH_DIGITS",
+    "CallUpdate",
+    "LinePolicy",
+    "RecordingFacts",
     "alert_unstaffed",
     "call_status",
     "current_reply",
