@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -213,3 +214,10 @@ def media_policy(host: RecordingsHost, **overrides: object) -> recording_fetch.M
     }
     values.update(overrides)
     return recording_fetch.MediaPolicy(**values)  # type: ignore[arg-type]
+
+
+def cn(text: str) -> datetime:
+    """A Beijing-time instant: cn("12-02 07:59") is 2026-12-02 07:59 +08:00; a full date
+    ("2027-01-04 08:00") is taken as written."""
+    day = text if text.count("-") == 2 else f"2026-{text}"
+    return datetime.fromisoformat(f"{day}:00+08:00")

@@ -1,19 +1,12 @@
-"""Helpers for the rota page tests: local times, logging in, fetching a page."""
+"""Helpers for the rota page tests: logging in, fetching a page (local times: tests.helpers.cn)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from hotline.models import User
 from tests.factories import PASSWORD, UserFactory
-
-
-def local(text: str) -> datetime:
-    """A Beijing time "YYYY-MM-DD HH:MM" as an aware datetime."""
-    return datetime.fromisoformat(f"{text}:00+08:00")
 
 
 def log_in(client: FlaskClient, db: Session, **kwargs: object) -> User:

@@ -8,12 +8,8 @@ from icalendar import Calendar
 from sqlalchemy.orm import Session
 
 from hotline.rota.ical import feed_token, ical_feed, reset_feed_token
+from tests.helpers import cn
 from tests.rota.factories import OverrideFactory, RotationFactory, VolunteerFactory
-
-
-def cn(text: str) -> datetime:
-    return datetime.fromisoformat(f"2026-{text}:00+08:00")
-
 
 NOW = cn("12-01 12:00")
 

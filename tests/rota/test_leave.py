@@ -14,11 +14,12 @@ from hotline import rota
 from hotline.models import Leave, Role, Volunteer
 from hotline.rota.chain import ShiftWindow
 from hotline.rota.leave import cancel_leave, take_leave, upcoming_leave
+from tests.helpers import cn
 from tests.rota.factories import LeaveFactory, OverrideFactory, RotationFactory, VolunteerFactory
-from tests.rota.pages import local, log_in, page
+from tests.rota.pages import log_in, page
 
 # The pages' clock: the evening before the daily rotations start (2026-12-01 08:00).
-NOW = local("2026-11-30 20:00")
+NOW = cn("2026-11-30 20:00")
 TZ = NOW.tzinfo
 
 
@@ -59,8 +60,8 @@ def test_leave_lists_the_shifts_it_empties_and_nobody_is_put_in(
     clash = take_leave(
         db,
         volunteer_id=a.id,
-        starts_at=local("2026-12-01 20:00"),
-        ends_at=local("2026-12-03 12:00"),
+        starts_at=cn("2026-12-01 20:00"),
+        ends_at=cn("2026-12-03 12:00"),
         now=NOW,
         reason="探亲",
     )
@@ -69,7 +70,7 @@ def test_leave_lists_the_shifts_it_empties_and_nobody_is_put_in(
         (1, "12-01 20:00", "12-02 08:00"),
         (1, "12-03 08:00", "12-03 12:00"),
     ]
-    assert rota.on_duty(db, local("2026-12-01 21:00")) == []
+    assert rota.on_duty(db, cn("2026-12-01 21:00")) == []
     assert clash.leave.reason == "探亲"
 
 
@@ -77,14 +78,12 @@ def test_an_override_covering_the_leave_takes_that_part_off_the_warning(
     db: Session, pair: tuple[Volunteer, Volunteer]
 ) -> None:
     a, b = pair
-    OverrideFactory(
-        volunteer=b, starts_at=local("2026-12-01 08:00"), ends_at=local("2026-12-01 14:00")
-    )
+    OverrideFactory(volunteer=b, starts_at=cn("2026-12-01 08:00"), ends_at=cn("2026-12-01 14:00"))
     clash = take_leave(
         db,
         volunteer_id=a.id,
-        starts_at=local("2026-12-01 08:00"),
-        ends_at=local("2026-12-02 08:00"),
+        starts_at=cn("2026-12-01 08:00"),
+        ends_at=cn("2026-12-02 08:00"),
         now=NOW,
     )
 
@@ -95,18 +94,18 @@ def test_leave_starting_in_the_past_counts_from_now(
     db: Session, pair: tuple[Volunteer, Volunteer]
 ) -> None:
     a, _b = pair
-    now = local("2026-12-01 10:00")
+    now = cn("2026-12-01 10:00")
     clash = take_leave(
         db,
         volunteer_id=a.id,
-        starts_at=local("2026-12-01 08:00"),
-        ends_at=local("2026-12-01 12:00"),
+        starts_at=cn("2026-12-01 08:00"),
+        ends_at=cn("2026-12-01 12:00"),
         now=now,
     )
 
     assert clash.leave.starts_at == now
     assert spans(clash.dropped) == [(1, "12-01 10:00", "12-01 12:00")]
-    assert [d.volunteer_id for d in rota.on_duty(db, local("2026-12-01 09:00"))] == [a.id]
+    assert [d.volunteer_id for d in rota.on_duty(db, cn("2026-12-01 09:00"))] == [a.id]
 
 
 @pytest.mark.parametrize(
@@ -120,9 +119,7 @@ def test_leave_that_cannot_be_taken(
     db: Session, pair: tuple[Volunteer, Volunteer], starts: str, ends: str, message: str
 ) -> None:
     with pytest.raises(rota.RotaError, match=message):
-        take_leave(
-            db, volunteer_id=pair[0].id, starts_at=local(starts), ends_at=local(ends), now=NOW
-        )
+        take_leave(db, volunteer_id=pair[0].id, starts_at=cn(starts), ends_at=cn(ends), now=NOW)
     assert db.scalars(select(Leave)).all() == []
 
 
@@ -130,9 +127,9 @@ def test_upcoming_leave_is_soonest_first_and_can_be_one_volunteers(
     db: Session, pair: tuple[Volunteer, Volunteer]
 ) -> None:
     a, b = pair
-    later = LeaveFactory(volunteer=a, starts_at=local("2026-12-05 08:00"))
-    sooner = LeaveFactory(volunteer=b, starts_at=local("2026-12-02 08:00"))
-    LeaveFactory(volunteer=a, starts_at=local("2026-11-20 08:00"))  # over
+    later = LeaveFactory(volunteer=a, starts_at=cn("2026-12-05 08:00"))
+    sooner = LeaveFactory(volunteer=b, starts_at=cn("2026-12-02 08:00"))
+    LeaveFactory(volunteer=a, starts_at=cn("2026-11-20 08:00"))  # over
 
     assert [c.leave.id for c in upcoming_leave(db, NOW)] == [sooner.id, later.id]
     mine = upcoming_leave(db, NOW, volunteer_id=a.id)
@@ -144,8 +141,8 @@ def test_calling_off_leave_deletes_it_before_it_starts_and_ends_it_when_under_wa
     db: Session, pair: tuple[Volunteer, Volunteer]
 ) -> None:
     a, _b = pair
-    ahead = LeaveFactory(volunteer=a, starts_at=local("2026-12-05 08:00"))
-    running = LeaveFactory(volunteer=a, starts_at=local("2026-11-30 08:00"))
+    ahead = LeaveFactory(volunteer=a, starts_at=cn("2026-12-05 08:00"))
+    running = LeaveFactory(volunteer=a, starts_at=cn("2026-11-30 08:00"))
 
     cancel_leave(db, ahead.id, NOW, volunteer_id=a.id)
     cancel_leave(db, running.id, NOW)
@@ -160,7 +157,7 @@ def test_a_volunteer_cannot_call_off_someone_elses_leave(
     db: Session, pair: tuple[Volunteer, Volunteer]
 ) -> None:
     a, b = pair
-    leave = LeaveFactory(volunteer=a, starts_at=local("2026-12-05 08:00"))
+    leave = LeaveFactory(volunteer=a, starts_at=cn("2026-12-05 08:00"))
     with pytest.raises(rota.RotaError, match="only the volunteer on leave"):
         cancel_leave(db, leave.id, NOW, volunteer_id=b.id)
     assert db.get(Leave, leave.id) is leave
@@ -185,7 +182,7 @@ def test_supervisor_adds_leave_and_sees_the_shifts_it_empties(
     leave = db.scalars(select(Leave)).one()
     assert (leave.volunteer_id, leave.starts_at, leave.reason) == (
         a.id,
-        local("2026-12-01 20:00"),
+        cn("2026-12-01 20:00"),
         "探亲",
     )
     assert "请假已登记，但会空出已排的班次" in html
@@ -197,7 +194,7 @@ def test_supervisor_adds_leave_and_sees_the_shifts_it_empties(
 def test_supervisor_calls_off_anyones_leave(
     client: FlaskClient, db: Session, pair: tuple[Volunteer, Volunteer]
 ) -> None:
-    leave = LeaveFactory(volunteer=pair[1], starts_at=local("2026-12-05 08:00"))
+    leave = LeaveFactory(volunteer=pair[1], starts_at=cn("2026-12-05 08:00"))
     log_in(client, db, role=Role.SUPERVISOR)
     assert "王芳" in page(client, "/rota/leave")
 
@@ -244,8 +241,8 @@ def test_volunteer_calls_off_only_their_own_leave(
     client: FlaskClient, db: Session, pair: tuple[Volunteer, Volunteer]
 ) -> None:
     a, b = pair
-    mine = LeaveFactory(volunteer=a, starts_at=local("2026-12-05 08:00"))
-    theirs = LeaveFactory(volunteer=b, starts_at=local("2026-12-05 08:00"))
+    mine = LeaveFactory(volunteer=a, starts_at=cn("2026-12-05 08:00"))
+    theirs = LeaveFactory(volunteer=b, starts_at=cn("2026-12-05 08:00"))
     log_in(client, db, role=Role.VOLUNTEER, volunteer_id=a.id)
 
     html = client.post(f"/rota/leave/{theirs.id}/cancel", follow_redirects=True).get_data(

@@ -11,6 +11,7 @@ from hotline import rota
 from hotline.devtools.demo import seed_demo_rota
 from hotline.models import Volunteer
 from hotline.rota.cadence import weekday_mask
+from tests.helpers import cn
 from tests.rota.factories import (
     START,
     LeaveFactory,
@@ -18,11 +19,6 @@ from tests.rota.factories import (
     RotationFactory,
     VolunteerFactory,
 )
-
-
-def cn(text: str) -> datetime:
-    """A Beijing-time instant: cn("12-02 07:59") is 2026-12-02 07:59 +08:00."""
-    return datetime.fromisoformat(f"2026-{text}:00+08:00")
 
 
 def ids(db: Session, at: datetime) -> list[tuple[int, int | None]]:

@@ -18,8 +18,9 @@ from hotline.rota.ical import feed_token
 from hotline.rota.swaps import open_swaps
 from hotline.web.rota import init_rota_pages
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import cn
 from tests.rota.factories import OverrideFactory, RotationFactory, VolunteerFactory
-from tests.rota.pages import local, log_in, page
+from tests.rota.pages import log_in, page
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def test_calendar_shows_layers_overrides_and_gaps(
     )
     RotationFactory(layer=2, members=[b])
     OverrideFactory(
-        volunteer=cover, starts_at=local("2026-12-02 10:00"), ends_at=local("2026-12-02 12:00")
+        volunteer=cover, starts_at=cn("2026-12-02 10:00"), ends_at=cn("2026-12-02 12:00")
     )
     sign_in(role=Role.SUPERVISOR)
     html = page(client, "/rota/?view=week&start=2026-12-02")
@@ -140,7 +141,7 @@ def test_adding_a_rotation_from_the_form(
     assert (rotation.weekdays, rotation.hours_from.hour, rotation.starts_at) == (
         0b0110000,
         20,
-        local("2026-12-01 08:00"),
+        cn("2026-12-01 08:00"),
     )
 
 

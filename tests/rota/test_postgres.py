@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import delete
@@ -14,13 +14,10 @@ from hotline.db import make_engine, make_session_factory
 from hotline.models import SweepLock
 from hotline.rota.reports import Window, coverage_report
 from tests import factories
+from tests.helpers import cn
 from tests.rota.factories import START, LeaveFactory, OverrideFactory, RotationFactory
 
 pytestmark = pytest.mark.postgres
-
-
-def cn(text: str) -> datetime:
-    return datetime.fromisoformat(f"2026-{text}:00+08:00")
 
 
 @pytest.fixture

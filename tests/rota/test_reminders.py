@@ -12,13 +12,10 @@ from hotline import messaging, rota
 from hotline.models import CoverageAlert, Notification, NotificationStatus, Role, TicketStatus
 from hotline.telephony import FakeTelephony
 from tests.factories import TicketFactory, UserFactory
+from tests.helpers import cn
 from tests.rota.factories import OverrideFactory, RotationFactory, VolunteerFactory
 
 LEAD = timedelta(hours=2)
-
-
-def cn(text: str) -> datetime:
-    return datetime.fromisoformat(f"2026-{text}:00+08:00")
 
 
 def remind(db: Session, telephony: FakeTelephony, now: datetime) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from hotline.models import Volunteer
 from hotline.rota.chain import ShiftWindow
 from hotline.rota.reports import Window, coverage_report, fairness_report
 from tests.factories import CallFactory
+from tests.helpers import cn
 from tests.rota.factories import (
     START,
     LeaveFactory,
@@ -20,10 +21,6 @@ from tests.rota.factories import (
     TeamFactory,
     VolunteerFactory,
 )
-
-
-def cn(text: str) -> datetime:
-    return datetime.fromisoformat(f"2026-{text}:00+08:00")
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from hotline import rota
 from hotline.models import Role, Rotation, Volunteer
 from hotline.rota.chain import ShiftWindow
+from tests.helpers import cn
 from tests.rota.factories import START, RotationFactory, VolunteerFactory
-from tests.rota.pages import local, log_in, page
+from tests.rota.pages import log_in, page
 
 # Daily turns from 12-01 08:00: 张伟, 王芳, 李娜, so 李娜 holds the turn of 12-03 08:00-12-04 08:00.
-NOW = local("2026-12-03 14:00")
+NOW = cn("2026-12-03 14:00")
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def settings(member_ids: list[int], **changes: object) -> rota.RotationSettings:
 
 
 def on_duty(db: Session, text: str) -> list[int]:
-    return [d.volunteer_id for d in rota.on_duty(db, local(text))]
+    return [d.volunteer_id for d in rota.on_duty(db, cn(text))]
 
 
 def people(w: ShiftWindow) -> tuple[int, int, datetime, datetime]:
@@ -89,10 +90,10 @@ def test_a_change_ends_the_old_rotation_now_and_the_past_stays(
     assert on_duty(db, "2026-12-03 15:00") == [c]
     assert on_duty(db, "2026-12-04 09:00") == [a]
     # For 李娜 it is still one shift to the 08:00 handoff, so no second handoff or reminder.
-    [shift] = rota.upcoming_shifts(db, c, local("2026-12-03 08:00"), days=1)
+    [shift] = rota.upcoming_shifts(db, c, cn("2026-12-03 08:00"), days=1)
     assert (shift.starts_at, shift.ends_at) == (
-        local("2026-12-03 08:00"),
-        local("2026-12-04 08:00"),
+        cn("2026-12-03 08:00"),
+        cn("2026-12-04 08:00"),
     )
 
 
@@ -125,9 +126,9 @@ def test_new_shift_length_and_restriction_from_a_later_moment(
     a, b, c = (v.id for v in trio)
     nights = settings([a, b, c], shift_hours=12, hours=(time(20, 0), time(8, 0)))
 
-    new = rota.revise_rotation(db, rotation.id, nights, now=NOW, at=local("2026-12-05 08:00"))
+    new = rota.revise_rotation(db, rotation.id, nights, now=NOW, at=cn("2026-12-05 08:00"))
 
-    assert new is not None and rotation.ends_at == local("2026-12-05 08:00")
+    assert new is not None and rotation.ends_at == cn("2026-12-05 08:00")
     assert members(new) == [b, c, a]  # 王芳's turn would start at 12-05 08:00 in the old order
     assert on_duty(db, "2026-12-04 12:00") == [a]  # the old rotation until then
     assert on_duty(db, "2026-12-05 12:00") == []  # days are not covered any more
@@ -139,7 +140,7 @@ def test_a_rotation_not_yet_started_is_replaced_from_its_start(
     db: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     a, b, c = (v.id for v in trio)
-    before = local("2026-11-20 12:00")
+    before = cn("2026-11-20 12:00")
 
     new = rota.revise_rotation(db, rotation.id, settings([c, b, a]), now=before)
 
@@ -185,7 +186,7 @@ def test_a_bad_change_is_refused(
 def test_an_ended_rotation_cannot_be_changed(
     db: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
-    rota.end_rotation(db, rotation.id, local("2026-12-02 08:00"))
+    rota.end_rotation(db, rotation.id, cn("2026-12-02 08:00"))
     with pytest.raises(rota.RotaError, match="ended already"):
         rota.revise_rotation(db, rotation.id, settings([v.id for v in trio]), now=NOW)
 

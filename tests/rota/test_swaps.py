@@ -19,12 +19,8 @@ from hotline.rota.swaps import (
     take_swap,
 )
 from tests.factories import UserFactory
+from tests.helpers import cn
 from tests.rota.factories import LeaveFactory, RotationFactory, VolunteerFactory
-
-
-def cn(text: str) -> datetime:
-    return datetime.fromisoformat(f"2026-{text}:00+08:00")
-
 
 NOW = cn("11-28 12:00")
 
