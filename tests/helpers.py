@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Recording, Ticket, TicketSource
 from hotline.recordings import fetch as recording_fetch
-from hotline.recordings import job as recordings
+from hotline.recordings import job
 from hotline.tasks.transcription import job_tools
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.factories import CallFactory, RecordingFactory, TicketFactory
@@ -197,7 +197,7 @@ def fresh(session: Session, recording: Recording) -> Recording:
     return row
 
 
-def tools(app: Flask, loaded: LoadedModel | None, **overrides: object) -> recordings.JobTools:
+def tools(app: Flask, loaded: LoadedModel | None, **overrides: object) -> job.JobTools:
     """The job's adapters as the task builds them from the app's settings, with the model (or
     none) passed in."""
     built = job_tools(app.extensions["hotline.settings"])

@@ -11,8 +11,9 @@ from flask.cli import AppGroup
 
 from hotline.extensions import db_session, now, settings
 from hotline.models import RecordingStatus
-from hotline.recordings import job as recordings
-from hotline.recordings.fetch import NotReady
+from hotline.recordings import job
+from hotline.recordings import queue as recording_queue
+from hotline.recordings.files import NotReady
 from hotline.rota.cadence import first_instant
 from hotline.tasks.enqueue import enqueue_download
 from hotline.tasks.transcription import run_job
@@ -40,7 +41,7 @@ def _configured_model(path: Path | None = None) -> LoadedModel:
     """The model at `path`, else the one the worker would use; a clear error if there is none."""
     config = settings()
     try:
-        location = recordings.find_model(
+        location = job.find_model(
             path or config.vosk_model, config.models_dir, packages=config.vosk_model_packages
         )
         if location is None:
@@ -55,7 +56,7 @@ def _configured_model(path: Path | None = None) -> LoadedModel:
 
 @group.command("run")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--language", default=recordings.LANGUAGE, show_default=True)
+@click.option("--language", default=job.LANGUAGE, show_default=True)
 def run(file: Path, language: str) -> None:
     """Transcribe an audio file: print its text, then each word with start, end, confidence."""
     model = _configured_model()
@@ -78,7 +79,7 @@ def models() -> None:
     """Show the model in use and where it was found, and the models in the models directory."""
     config = settings()
     try:
-        location = recordings.find_model(
+        location = job.find_model(
             config.vosk_model, config.models_dir, packages=config.vosk_model_packages
         )
     except ModelError as exc:
@@ -129,7 +130,7 @@ def install(source: str, sha256: str | None, replace: bool) -> None:
 def retry(failed: bool, since: datetime | None, inline: bool) -> None:
     """Queue the job again for pending recordings (and failed ones with --failed)."""
     session = db_session()
-    ids = recordings.reopen_for_retry(
+    ids = recording_queue.reopen_for_retry(
         session,
         now(),
         settings().recordings_dir,
@@ -170,13 +171,13 @@ def reprocess(since: datetime, model_path: Path | None) -> None:
     """Transcribe recordings again, e.g. with a better model; older transcripts stay as history."""
     model = _configured_model(model_path)
     session = db_session()
-    ids = recordings.transcribed_since(session, _instant(since))
+    ids = recording_queue.transcribed_since(session, _instant(since))
     session.rollback()
     recordings_dir = settings().recordings_dir
     outcomes: dict[str, int] = {}
     with click.progressbar(ids, label=f"reprocessing {len(ids)} recordings") as bar:
         for recording_id in bar:
-            result = recordings.retranscribe(
+            result = job.retranscribe(
                 session, recording_id, now, model, recordings_dir, commit=session.commit
             )
             session.commit()

@@ -15,6 +15,8 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 import requests
 import urllib3
 
+from hotline.recordings.files import DownloadFailed, NotReady, StoredFile
+
 logger = logging.getLogger(__name__)
 
 # (connect, read) seconds; the read timeout bounds each wait for bytes, MediaPolicy.max_seconds
@@ -26,28 +28,6 @@ MAX_REDIRECTS = 3
 # What audio files start with: WAV (RIFF/RF64 ... WAVE), FLAC, Ogg, MP3 with an ID3 tag.
 _AUDIO_MAGIC = (b"RIFF", b"RF64", b"fLaC", b"OggS", b"ID3")
 _MAGIC_BYTES = 12
-
-
-class FetchError(Exception):
-    """A recording could not be downloaded."""
-
-
-class NotReady(FetchError):
-    """The carrier has no file yet (404), is failing (5xx), slow or unreachable: try again later."""
-
-
-class DownloadFailed(FetchError):
-    """The download can never work (refused, not the carrier's host, too large, not audio):
-    retrying won't help."""
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A downloaded file in its final place."""
-
-    path: Path
-    sha256: str
-    size_bytes: int
 
 
 @dataclass(frozen=True)

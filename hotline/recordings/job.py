@@ -1,12 +1,13 @@
-"""Voicemail recordings on their way to a transcript: queueing, the job's steps, the status machine.
+"""The transcription job: download a voicemail into the store, then transcribe it.
 
 The job (run by a Celery task or inline by the CLI) downloads a recording, then transcribes it.
 Every step is idempotent: a duplicate or redelivered job finds the work done and changes nothing.
-Every write is a conditional UPDATE on the row's status and attempts (`_move`), so only one worker
-claims a recording for transcribing. The claim is a lease in its own columns, renewed while the
-worker decodes; once it expires another job may take the recording over, and the worker that
-lost it stops and saves nothing. The caller owns the transaction; `commit` commits between
-the slow steps, so no database lock is held while downloading or decoding.
+Every write is a conditional UPDATE on the row's status and attempts (`_transition`), so only
+one worker claims a recording for transcribing. The claim is a lease (hotline.recordings.lease),
+renewed while the worker decodes; once it expires another job may take the recording over, and
+the worker that lost it stops and saves nothing. The caller owns the transaction; `commit`
+commits between the slow steps, so no database lock is held while downloading or decoding.
+The download itself comes in through `JobTools.fetch` (the adapter is hotline.recordings.fetch).
 """
 
 from __future__ import annotations
@@ -16,30 +17,29 @@ import re
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
 
 from hotline import tickets
 from hotline.models import Recording, RecordingStatus, Ticket, Transcript
-from hotline.recordings.fetch import DownloadFailed, NotReady, StoredFile
+from hotline.recordings.files import (
+    DownloadFailed,
+    NotReady,
+    StoredFile,
+    storage_path,
+    stored_audio,
+)
+from hotline.recordings.lease import Clock, Lease, LeaseLost, abandoned
+from hotline.recordings.queue import JOB_STARTS_FROM
 from hotline.telephony import TelephonyError
 from transcripts import AudioError, LoadedModel, ModelLocation, resolve_model, transcribe
 
 logger = logging.getLogger(__name__)
 
-# A queued job that has not moved its recording on within this time is presumed lost.
-REQUEUE_AFTER = timedelta(minutes=15)
-# A claim lasts this long past its holder's last renewal. The holder renews it while decoding
-# (every LEASE_RENEWAL), so a live worker keeps it however slow a busy machine makes the decode,
-# and the recording of a worker that died is taken over this long after its last sign of life.
-TRANSCRIBE_LEASE = timedelta(minutes=10)
-LEASE_RENEWAL = timedelta(minutes=1)
 # A recording that keeps killing its worker mid-decode is not taken over past this many tries
 # (downloads included), so it ends `failed` instead of looping.
 MAX_ATTEMPTS = 12
@@ -51,10 +51,6 @@ _RELEASED: dict[str, Any] = {"lease_holder": None, "lease_expires_at": None}
 _SID = re.compile(r"[A-Za-z0-9]{1,64}")
 
 S = RecordingStatus
-# Where a job picks a recording up (besides an abandoned `transcribing` one).
-JOB_STARTS_FROM = (S.AWAITING_DOWNLOAD, S.DOWNLOADED, S.AWAITING_MODEL)
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -79,29 +75,6 @@ class JobResult:
     detail: str
 
 
-def due_for_queueing(session: Session, now: datetime, *, model_available: bool) -> list[int]:
-    """Recordings needing a job: never queued (broker was down), queued long ago and stuck,
-    abandoned mid-transcription, or waiting for a model when one is now installed."""
-    waiting = and_(
-        Recording.status.in_([S.AWAITING_DOWNLOAD, S.DOWNLOADED]),
-        Recording.carrier_status == "completed",
-        Recording.duration_s > 0,
-    )
-    wanted = [waiting, _lease_expired(now)]
-    if model_available:
-        wanted.append(Recording.status == S.AWAITING_MODEL)
-    return list(
-        session.scalars(
-            select(Recording.id)
-            .where(
-                or_(Recording.enqueued_at.is_(None), Recording.enqueued_at < now - REQUEUE_AFTER),
-                or_(*wanted),
-            )
-            .order_by(Recording.id)
-        )
-    )
-
-
 def find_model(explicit: Path | None, models_dir: Path, *, packages: bool) -> ModelLocation | None:
     """The model to use: `explicit` (ModelError if it is not one), else one in `models_dir`,
     else an installed model package if `packages`."""
@@ -110,13 +83,6 @@ def find_model(explicit: Path | None, models_dir: Path, *, packages: bool) -> Mo
     if location is not None and location.source.startswith("package ") and not packages:
         return None
     return location
-
-
-def storage_path(recording: Recording) -> Path:
-    """Where a recording is kept, relative to the recordings directory: <yyyy>/<mm>/<sid>.wav."""
-    return Path(f"{recording.created_at:%Y}", f"{recording.created_at:%m}") / (
-        recording.recording_sid + ".wav"
-    )
 
 
 def process(
@@ -136,13 +102,15 @@ def process(
     if recording.status in (S.TRANSCRIBED, S.FAILED):
         return _result(recording, "nothing to do")
     if recording.status is S.TRANSCRIBING:
-        if not _abandoned(recording, clock()):
+        if not abandoned(recording, clock()):
             return _result(recording, "another worker is transcribing it")
         if recording.attempts >= MAX_ATTEMPTS:
             reason = f"gave up after {recording.attempts} attempts"
-            _move(session, recording, clock, status=S.FAILED, failure_reason=reason, **_RELEASED)
+            _transition(
+                session, recording, clock, status=S.FAILED, failure_reason=reason, **_RELEASED
+            )
             return _result(recording, "abandoned too often")
-    audio = _stored_audio(recording, tools.recordings_dir)
+    audio = stored_audio(recording, tools.recordings_dir)
     if audio is None:
         downloaded = _download(session, recording, clock, tools, last_try, commit)
         if isinstance(downloaded, JobResult):
@@ -151,7 +119,7 @@ def process(
     model = tools.model()
     if model is None:
         # No job stays queued for it: the sweep queues one once a model is installed.
-        _move(
+        _transition(
             session,
             recording,
             clock,
@@ -177,7 +145,7 @@ def retranscribe(
     recording = session.get(Recording, recording_id)
     if recording is None:
         return JobResult(recording_id, None, "no such recording")
-    audio = _stored_audio(recording, recordings_dir)
+    audio = stored_audio(recording, recordings_dir)
     if audio is None:
         return _result(recording, "no stored audio")
     return _transcribe(
@@ -185,104 +153,11 @@ def retranscribe(
     )
 
 
-def reopen_for_retry(
-    session: Session,
-    now: datetime,
-    recordings_dir: Path,
-    *,
-    include_failed: bool,
-    since: datetime | None,
-) -> list[int]:
-    """Recordings the job should run on again: pending ones and, if asked, failed ones (which
-    go back to where their job restarts)."""
-    pending = or_(Recording.status.in_(JOB_STARTS_FROM), _lease_expired(now))
-    statuses = or_(pending, Recording.status == S.FAILED) if include_failed else pending
-    query = select(Recording).where(
-        statuses, Recording.carrier_status == "completed", Recording.duration_s > 0
-    )
-    if since is not None:
-        query = query.where(Recording.created_at >= since)
-    found = session.scalars(query.order_by(Recording.id)).all()
-    for recording in found:
-        if recording.status is S.FAILED:
-            stored = _stored_audio(recording, recordings_dir) is not None
-            recording.status = S.DOWNLOADED if stored else S.AWAITING_DOWNLOAD
-            recording.failure_reason = None
-            recording.updated_at = now
-    return [recording.id for recording in found]
-
-
-def transcribed_since(session: Session, since: datetime) -> list[int]:
-    """Transcribed recordings that came in at or after `since`, oldest first."""
-    return list(
-        session.scalars(
-            select(Recording.id)
-            .where(Recording.status == S.TRANSCRIBED, Recording.created_at >= since)
-            .order_by(Recording.id)
-        )
-    )
-
-
 def _result(recording: Recording, detail: str) -> JobResult:
     return JobResult(recording.id, recording.status, detail)
 
 
-def _lease_expired(now: datetime) -> ColumnElement[bool]:
-    """SQL for `_abandoned`."""
-    return and_(
-        Recording.status == S.TRANSCRIBING,
-        or_(Recording.lease_expires_at.is_(None), Recording.lease_expires_at < now),
-    )
-
-
-def _abandoned(recording: Recording, now: datetime) -> bool:
-    """`transcribing` with its lease run out (or none: claimed before leases existed): its
-    worker is gone."""
-    return recording.status is S.TRANSCRIBING and (
-        recording.lease_expires_at is None or recording.lease_expires_at < now
-    )
-
-
-class LeaseLost(Exception):
-    """Another job took the recording over: this one stops decoding."""
-
-
-@dataclass
-class _Lease:
-    """The transcription lease one job holds, renewed from the decode's progress reports."""
-
-    session: Session
-    recording_id: int
-    holder: str
-    clock: Clock
-    commit: Callable[[], None]
-    renewed_at: datetime
-
-    def renew_if_due(self, _decoded_s: float) -> None:
-        """Push the expiry on (and commit) once per LEASE_RENEWAL; LeaseLost if taken over."""
-        now = self.clock()
-        if now - self.renewed_at < LEASE_RENEWAL:
-            return
-        renewed = cast(
-            CursorResult[Any],
-            self.session.execute(
-                update(Recording)
-                .where(
-                    Recording.id == self.recording_id,
-                    Recording.status == S.TRANSCRIBING,
-                    Recording.lease_holder == self.holder,
-                )
-                .values(lease_expires_at=now + TRANSCRIBE_LEASE)
-                .execution_options(synchronize_session=False)
-            ),
-        )
-        self.commit()
-        if not renewed.rowcount:
-            raise LeaseLost
-        self.renewed_at = now
-
-
-def _move(session: Session, recording: Recording, clock: Clock, **values: Any) -> bool:
+def _transition(session: Session, recording: Recording, clock: Clock, **values: Any) -> bool:
     """Write `values` and a fresh updated_at unless the row's status or attempts changed since
     we read them; the recording is re-read either way."""
     # Status and attempts change only here, so together they version the row: two jobs on one
@@ -306,14 +181,6 @@ def _move(session: Session, recording: Recording, clock: Clock, **values: Any) -
     return bool(moved.rowcount)
 
 
-def _stored_audio(recording: Recording, recordings_dir: Path) -> Path | None:
-    """The recording's file in the store, if it is there whole."""
-    if recording.local_path is None:
-        return None
-    path = recordings_dir / recording.local_path
-    return path if path.is_file() and path.stat().st_size == recording.size_bytes else None
-
-
 def _download(
     session: Session,
     recording: Recording,
@@ -323,11 +190,11 @@ def _download(
     commit: Callable[[], None],
 ) -> Path | JobResult:
     """Fetch the audio into the store: its path, or a JobResult if the job stops here."""
-    if not _move(session, recording, clock, attempts=Recording.attempts + 1):
+    if not _transition(session, recording, clock, attempts=Recording.attempts + 1):
         return _result(recording, "another job moved it on")
     if not recording.url or not _SID.fullmatch(recording.recording_sid):
         reason = "download: no usable RecordingUrl or RecordingSid"
-        _move(session, recording, clock, status=S.FAILED, failure_reason=reason)
+        _transition(session, recording, clock, status=S.FAILED, failure_reason=reason)
         return _result(recording, "cannot download")
     # The attempt is committed before the download starts: no transaction (on SQLite, the one
     # writers' lock every webhook needs) stays open while the carrier's media server is slow.
@@ -338,18 +205,18 @@ def _download(
     except NotReady as exc:
         if last_try:
             reason = f"download: {exc}; gave up retrying"
-            _move(session, recording, clock, status=S.FAILED, failure_reason=reason)
+            _transition(session, recording, clock, status=S.FAILED, failure_reason=reason)
             return _result(recording, "the carrier never had the file")
         # The caller queues a retry at once, so the sweep must not queue another.
         reason = f"waiting for the carrier: {exc}"
-        _move(session, recording, clock, failure_reason=reason, enqueued_at=clock())
+        _transition(session, recording, clock, failure_reason=reason, enqueued_at=clock())
         commit()
         raise
     except DownloadFailed as exc:
         reason = f"download refused: {exc}"
-        _move(session, recording, clock, status=S.FAILED, failure_reason=reason)
+        _transition(session, recording, clock, status=S.FAILED, failure_reason=reason)
         return _result(recording, "the carrier refused the download")
-    if not _move(
+    if not _transition(
         session,
         recording,
         clock,
@@ -383,16 +250,16 @@ def _transcribe(
 ) -> JobResult:
     """Claim, decode, and save the transcript as the current one; the ticket gets its text."""
     claimed_at = clock()
-    lease = _Lease(session, recording.id, uuid.uuid4().hex, clock, commit, claimed_at)
-    claimable = recording.status in starts_from or _abandoned(recording, claimed_at)
-    if not claimable or not _move(
+    lease = Lease(session, recording.id, uuid.uuid4().hex, clock, commit, claimed_at)
+    claimable = recording.status in starts_from or abandoned(recording, claimed_at)
+    if not claimable or not _transition(
         session,
         recording,
         clock,
         status=S.TRANSCRIBING,
         attempts=Recording.attempts + 1,
         lease_holder=lease.holder,
-        lease_expires_at=claimed_at + TRANSCRIBE_LEASE,
+        lease_expires_at=lease.expires_at,
     ):
         return _result(recording, "another worker has it")
     commit()
@@ -402,9 +269,11 @@ def _transcribe(
         return _result(recording, "another worker took it over; decoding stopped")
     except AudioError as exc:
         reason = f"audio unreadable: {exc}"
-        _move(session, recording, clock, status=S.FAILED, failure_reason=reason, **_RELEASED)
+        _transition(session, recording, clock, status=S.FAILED, failure_reason=reason, **_RELEASED)
         return _result(recording, "audio unreadable")
-    if not _move(session, recording, clock, status=S.TRANSCRIBED, failure_reason=None, **_RELEASED):
+    if not _transition(
+        session, recording, clock, status=S.TRANSCRIBED, failure_reason=None, **_RELEASED
+    ):
         return _result(recording, "another worker took it over; result dropped")
     session.execute(
         update(Transcript)

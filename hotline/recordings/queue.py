@@ -1,14 +1,23 @@
-"""Queueing recordings and watching their download: kept apart from hotline.recordings so the
-web side and the simulator never import the speech stack (Vosk, NumPy)."""
+"""Which recordings need a job, and remembering that one was queued: queries and marks only,
+no download and no speech stack (the web side, the sweep and the CLI use them)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Recording, RecordingStatus
+from hotline.recordings.files import stored_audio
+from hotline.recordings.lease import lease_expired
+
+S = RecordingStatus
+# A queued job that has not moved its recording on within this time is presumed lost.
+REQUEUE_AFTER = timedelta(minutes=15)
+# Where a job picks a recording up (besides an abandoned `transcribing` one).
+JOB_STARTS_FROM = (S.AWAITING_DOWNLOAD, S.DOWNLOADED, S.AWAITING_MODEL)
 
 
 def mark_enqueued(session: Session, recording_id: int, now: datetime) -> None:
@@ -24,3 +33,64 @@ def download_settled(session: Session, recording_sid: str) -> bool:
         select(Recording.status).where(Recording.recording_sid == recording_sid)
     )
     return status is not None and status is not RecordingStatus.AWAITING_DOWNLOAD
+
+
+def due_for_queueing(session: Session, now: datetime, *, model_available: bool) -> list[int]:
+    """Recordings needing a job: never queued (broker was down), queued long ago and stuck,
+    abandoned mid-transcription, or waiting for a model when one is now installed."""
+    waiting = and_(
+        Recording.status.in_([S.AWAITING_DOWNLOAD, S.DOWNLOADED]),
+        Recording.carrier_status == "completed",
+        Recording.duration_s > 0,
+    )
+    wanted = [waiting, lease_expired(now)]
+    if model_available:
+        wanted.append(Recording.status == S.AWAITING_MODEL)
+    return list(
+        session.scalars(
+            select(Recording.id)
+            .where(
+                or_(Recording.enqueued_at.is_(None), Recording.enqueued_at < now - REQUEUE_AFTER),
+                or_(*wanted),
+            )
+            .order_by(Recording.id)
+        )
+    )
+
+
+def reopen_for_retry(
+    session: Session,
+    now: datetime,
+    recordings_dir: Path,
+    *,
+    include_failed: bool,
+    since: datetime | None,
+) -> list[int]:
+    """Recordings the job should run on again: pending ones and, if asked, failed ones (which
+    go back to where their job restarts)."""
+    pending = or_(Recording.status.in_(JOB_STARTS_FROM), lease_expired(now))
+    statuses = or_(pending, Recording.status == S.FAILED) if include_failed else pending
+    query = select(Recording).where(
+        statuses, Recording.carrier_status == "completed", Recording.duration_s > 0
+    )
+    if since is not None:
+        query = query.where(Recording.created_at >= since)
+    found = session.scalars(query.order_by(Recording.id)).all()
+    for recording in found:
+        if recording.status is S.FAILED:
+            stored = stored_audio(recording, recordings_dir) is not None
+            recording.status = S.DOWNLOADED if stored else S.AWAITING_DOWNLOAD
+            recording.failure_reason = None
+            recording.updated_at = now
+    return [recording.id for recording in found]
+
+
+def transcribed_since(session: Session, since: datetime) -> list[int]:
+    """Transcribed recordings that came in at or after `since`, oldest first."""
+    return list(
+        session.scalars(
+            select(Recording.id)
+            .where(Recording.status == S.TRANSCRIBED, Recording.created_at >= since)
+            .order_by(Recording.id)
+        )
+    )

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from hotline import locks
 from hotline.extensions import database, now, settings, telephony
 from hotline.recordings import fetch as recording_fetch
-from hotline.recordings import job as recordings
-from hotline.recordings.fetch import NotReady
+from hotline.recordings import job
+from hotline.recordings import queue as recording_queue
+from hotline.recordings.files import NotReady
 from hotline.settings import Settings
 from hotline.tasks.enqueue import enqueue_download
 from transcripts import LoadedModel, ModelError, ModelLocation, load_model
@@ -40,7 +41,7 @@ def _report_once(message: str) -> None:
 def _model_location(config: Settings) -> ModelLocation | None:
     """Where the configured speech model is, or None (logged once per process) if nowhere."""
     try:
-        location = recordings.find_model(
+        location = job.find_model(
             config.vosk_model, config.models_dir, packages=config.vosk_model_packages
         )
     except ModelError as exc:
@@ -66,7 +67,7 @@ def _model(config: Settings) -> LoadedModel | None:
         return None
 
 
-def job_tools(config: Settings) -> recordings.JobTools:
+def job_tools(config: Settings) -> job.JobTools:
     """The job's adapters for these settings: carrier download, model, carrier deletion."""
     media = recording_fetch.MediaPolicy(
         hosts=config.media_hosts,
@@ -79,7 +80,7 @@ def job_tools(config: Settings) -> recordings.JobTools:
         max_bytes=config.recording_max_bytes,
         max_seconds=config.recording_download_seconds,
     )
-    return recordings.JobTools(
+    return job.JobTools(
         recordings_dir=config.recordings_dir,
         fetch=lambda url, dest: recording_fetch.download(url, dest, media),
         model=lambda: _model(config),
@@ -89,10 +90,10 @@ def job_tools(config: Settings) -> recordings.JobTools:
     )
 
 
-def run_job(recording_id: int, *, last_try: bool) -> recordings.JobResult:
+def run_job(recording_id: int, *, last_try: bool) -> job.JobResult:
     """Run the job on one recording in its own session (the task, or the CLI inline)."""
     with database().sessions() as session:
-        result = recordings.process(
+        result = job.process(
             session,
             recording_id,
             now,
@@ -124,7 +125,7 @@ def sweep_recordings() -> None:
     """Queue the job for recordings left behind: broker down, worker lost, model now installed."""
 
     def sweep(session: Session, at: datetime) -> str:
-        due = recordings.due_for_queueing(
+        due = recording_queue.due_for_queueing(
             session, at, model_available=_model_location(settings()) is not None
         )
         session.rollback()  # nothing stays open while the broker is asked

@@ -18,7 +18,8 @@ from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from hotline.models import Recording, RecordingStatus
-from hotline.recordings.fetch import DownloadFailed, MediaPolicy, NotReady, download
+from hotline.recordings.fetch import MediaPolicy, download
+from hotline.recordings.files import DownloadFailed, NotReady
 from hotline.tasks.transcription import process_recording
 from tests import factories
 from tests.conftest import PUBLIC_BASE_URL, make_settings, sign

@@ -24,9 +24,9 @@ from hotline.db import utcnow
 from hotline.devtools.simulator import Caller, Simulator
 from hotline.models import Recording, RecordingStatus, Transcript
 from hotline.recordings import fetch as recording_fetch
-from hotline.recordings import job as recordings
+from hotline.recordings import files, job
 from hotline.recordings import queue as recording_queue
-from hotline.recordings.fetch import DownloadFailed, NotReady
+from hotline.recordings.files import DownloadFailed, NotReady
 from hotline.tasks.enqueue import enqueue_download
 from hotline.tasks.transcription import MAX_RETRIES, process_recording, sweep_recordings
 from hotline.telephony import FakeTelephony, TelephonyError
@@ -66,9 +66,9 @@ def silent_wav(seconds: float = 2.0) -> bytes:
 def run_domain(
     app: Flask,
     recording_id: int,
-    job_tools: recordings.JobTools,
+    job_tools: job.JobTools,
     after_commit: Callable[[], None] = lambda: None,
-) -> recordings.JobResult:
+) -> job.JobResult:
     """Run the job's domain function in a session of its own, as the task does."""
     with app.extensions["hotline.db"].sessions() as session:
 
@@ -76,7 +76,7 @@ def run_domain(
             session.commit()
             after_commit()
 
-        result = recordings.process(
+        result = job.process(
             session, recording_id, utcnow, job_tools, last_try=False, commit=commit
         )
         session.commit()
@@ -158,9 +158,7 @@ def test_download_sends_the_carrier_credentials(
     assert not dest.exists()
     stored = recording_fetch.download(url, dest, media_policy(host))
 
-    assert stored == recording_fetch.StoredFile(
-        dest, hashlib.sha256(short_zh).hexdigest(), len(short_zh)
-    )
+    assert stored == files.StoredFile(dest, hashlib.sha256(short_zh).hexdigest(), len(short_zh))
     assert dest.read_bytes() == short_zh
 
 
@@ -268,7 +266,7 @@ def test_second_claim_loses(
     app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
     recording = voicemail(db, host, short_zh)
-    results: list[recordings.JobResult] = []
+    results: list[job.JobResult] = []
 
     def other_worker_first() -> LoadedModel:
         # Job A has the file and its model, and is about to claim: job B gets there first.
@@ -289,7 +287,7 @@ def test_job_leaves_a_recording_another_worker_is_transcribing(
     app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
     recording = voicemail(db, host, short_zh)
-    seen: list[recordings.JobResult] = []
+    seen: list[job.JobResult] = []
 
     def while_decoding() -> None:
         if fresh(db, recording).status is S.TRANSCRIBING and not seen:
@@ -351,7 +349,7 @@ def test_recording_that_keeps_killing_workers_fails(
         host,
         short_zh,
         status=S.TRANSCRIBING,
-        attempts=recordings.MAX_ATTEMPTS,
+        attempts=job.MAX_ATTEMPTS,
         lease_holder="a-dead-worker",
         lease_expires_at=utcnow() - timedelta(seconds=1),
     )
@@ -360,7 +358,7 @@ def test_recording_that_keeps_killing_workers_fails(
 
     row = fresh(db, recording)
     assert row.status is S.FAILED
-    assert row.failure_reason == f"gave up after {recordings.MAX_ATTEMPTS} attempts"
+    assert row.failure_reason == f"gave up after {job.MAX_ATTEMPTS} attempts"
 
 
 # --- the status machine ---------------------------------------------------------------------
@@ -478,7 +476,7 @@ def test_reprocessing_keeps_older_transcripts_as_history(
     process_recording(recording.id)
 
     with app.extensions["hotline.db"].sessions() as session:
-        result = recordings.retranscribe(
+        result = job.retranscribe(
             session,
             recording.id,
             utcnow,
@@ -518,7 +516,7 @@ def test_broker_down_leaves_the_recording_for_the_sweep(
     assert queued_jobs(up) == []
 
 
-LONG_AGO = recordings.REQUEUE_AFTER + timedelta(minutes=1)
+LONG_AGO = recording_queue.REQUEUE_AFTER + timedelta(minutes=1)
 
 
 EXPIRED = -timedelta(seconds=1)
@@ -560,7 +558,7 @@ def test_due_for_queueing(
     )
     db.flush()
 
-    found = recordings.due_for_queueing(db, now, model_available=model_available)
+    found = recording_queue.due_for_queueing(db, now, model_available=model_available)
 
     assert found == ([recording.id] if due else [])
 
@@ -632,7 +630,7 @@ def test_claims_hold_on_postgresql(
 ) -> None:
     with pg_app.extensions["hotline.db"].sessions() as pg, factories.bound(pg):
         recording = voicemail(pg, host, short_zh)
-        results: list[recordings.JobResult] = []
+        results: list[job.JobResult] = []
 
         def other_worker_first() -> LoadedModel:
             results.append(run_domain(pg_app, recording.id, tools(pg_app, model)))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline import create_app
 from hotline.db import utcnow
 from hotline.models import Recording, RecordingStatus, Transcript
-from hotline.recordings import job as recordings
+from hotline.recordings import job, lease
 from hotline.tasks.transcription import process_recording, sweep_recordings
 from hotline.telephony import FakeTelephony
 from tests import factories
@@ -40,7 +40,7 @@ from tests.recordings.conftest import media_host_settings
 from transcripts import LoadedModel
 
 S = RecordingStatus
-LEASE = recordings.TRANSCRIBE_LEASE
+LEASE = lease.TRANSCRIBE_LEASE
 # 35 s of telephone audio: decoding it takes long enough to kill the worker in the middle.
 LONG_CLIP = SPEECH / "en" / "osr_us_000_0034_8k.wav"
 
@@ -113,7 +113,7 @@ def test_dead_workers_recording_is_transcribed_once_after_its_lease(
                 session.commit()
                 die_once_claimed()
 
-            recordings.process(
+            job.process(
                 session, recording.id, clock, tools(app, model), last_try=False, commit=commit
             )
         row = fresh(db, recording)
@@ -146,7 +146,7 @@ def test_requeueing_does_not_renew_a_dead_workers_lease_on_the_wall_clock(
 ) -> None:
     # On the real clock, with a one-second lease: re-queueing writes the row (and so moves
     # updated_at), which must not make the dead worker's claim look alive again.
-    monkeypatch.setattr(recordings, "TRANSCRIBE_LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(lease, "TRANSCRIBE_LEASE", timedelta(seconds=1))
     recording = voicemail(db, host, VOICEMAIL.read_bytes())
 
     def die_once_claimed() -> None:
@@ -173,7 +173,7 @@ def test_live_worker_renews_its_lease_and_is_never_overtaken(
     app = make_app(clock=clock, vosk_model=model.path)
     recording = voicemail(db, host, VOICEMAIL.read_bytes())
     claimed_at: list[datetime] = []
-    rivals: list[recordings.JobResult] = []
+    rivals: list[job.JobResult] = []
 
     def rival_after_the_first_lease() -> None:
         if fresh(db, recording).status is not S.TRANSCRIBING:
@@ -220,10 +220,10 @@ def test_worker_that_lost_its_lease_stops_decoding(
 def run_job(
     app: Flask,
     recording_id: int,
-    job_tools: recordings.JobTools,
+    job_tools: job.JobTools,
     clock: Callable[[], datetime],
     after_commit: Callable[[], None] = lambda: None,
-) -> recordings.JobResult:
+) -> job.JobResult:
     """The job's domain function in a session of its own, on `clock`."""
     with app.extensions["hotline.db"].sessions() as session:
 
@@ -231,9 +231,7 @@ def run_job(
             session.commit()
             after_commit()
 
-        result = recordings.process(
-            session, recording_id, clock, job_tools, last_try=False, commit=commit
-        )
+        result = job.process(session, recording_id, clock, job_tools, last_try=False, commit=commit)
         session.commit()
     return result
 

@@ -1,0 +1,45 @@
+"""The recordings store and what a download can end in: the stored file, or why there is none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.models import Recording
+
+
+class FetchError(Exception):
+    """A recording could not be downloaded."""
+
+
+class NotReady(FetchError):
+    """The carrier has no file yet (404), is failing (5xx), slow or unreachable: try again later."""
+
+
+class DownloadFailed(FetchError):
+    """The download can never work (refused, not the carrier's host, too large, not audio):
+    retrying won't help."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A downloaded file in its final place."""
+
+    path: Path
+    sha256: str
+    size_bytes: int
+
+
+def storage_path(recording: Recording) -> Path:
+    """Where a recording is kept, relative to the recordings directory: <yyyy>/<mm>/<sid>.wav."""
+    return Path(f"{recording.created_at:%Y}", f"{recording.created_at:%m}") / (
+        recording.recording_sid + ".wav"
+    )
+
+
+def stored_audio(recording: Recording, recordings_dir: Path) -> Path | None:
+    """The recording's file in the store, if it is there whole."""
+    if recording.local_path is None:
+        return None
+    path = recordings_dir / recording.local_path
+    return path if path.is_file() and path.stat().st_size == recording.size_bytes else None
