@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from hotline.messaging.texts import text
 from hotline.models import Leave, Override, Rotation, RotationMember, Volunteer
 from hotline.rota.cadence import Cadence, Restriction
 
@@ -164,10 +165,10 @@ def merge_runs(windows: Iterable[ShiftWindow]) -> list[ShiftWindow]:
 
 
 def layer_label(layer: int) -> str:
-    """How volunteers name a layer: 主班 (primary), 备班 (backup), 第2备班..."""
+    """How volunteers name a layer: 主班 (primary), 备班 (backup), 第2备班... (texts.yaml)."""
     if layer == 1:
-        return "主班"
-    return "备班" if layer == 2 else f"第{layer - 1}备班"
+        return text("rota.layer.primary")
+    return text("rota.layer.backup") if layer == 2 else text("rota.layer.nth_backup", n=layer - 1)
 
 
 def cut(

@@ -9,6 +9,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.messaging.texts import text
 from hotline.models import CalendarFeed, Volunteer
 from hotline.rota.chain import layer_label, merge_runs
 from hotline.rota.duty import shifts_between
@@ -50,7 +51,9 @@ def ical_feed(session: Session, token: str, now: datetime) -> bytes | None:
         return None
     volunteer_id, name = found
     calendar = Calendar.new(
-        name=f"热线值班 · {name}", prodid="-//hotline//rota//ZH", refresh_interval=REFRESH
+        name=text("ical.calendar_name", name=name),
+        prodid="-//hotline//rota//ZH",
+        refresh_interval=REFRESH,
     )
     windows = shifts_between(session, now - FEED_PAST, now + FEED_AHEAD, volunteer_id=volunteer_id)
     for run in merge_runs(windows):
@@ -61,8 +64,8 @@ def ical_feed(session: Session, token: str, now: datetime) -> bytes | None:
                 start=run.starts_at,
                 end=run.ends_at,
                 stamp=now,
-                summary=f"热线{layer_label(run.layer)}",
-                description="值班期间热线来电会转到您的手机，请保持畅通。",
+                summary=text("ical.shift_summary", layer=layer_label(run.layer)),
+                description=text("ical.shift_description"),
             )
         )
     return bytes(calendar.to_ical())

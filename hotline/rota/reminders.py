@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.messaging.outbox import SendSms, deliver, deliver_to_each, supervisor_numbers
+from hotline.messaging.texts import text
 from hotline.models import (
     CoverageAlert,
     NotificationKind,
@@ -41,13 +42,11 @@ SHIFT_LOOKAHEAD = timedelta(days=2)
 TICKETS_LISTED = 5
 
 
-def _local(t: datetime, tz: ZoneInfo) -> str:
-    return t.astimezone(tz).strftime("%m月%d日 %H:%M")
-
-
 def _until(run: ShiftWindow, horizon: datetime, tz: ZoneInfo) -> str:
     """ "，至…" with the end of the shift, or nothing when it runs past what was looked at."""
-    return "" if run.ends_at >= horizon else f"，至{_local(run.ends_at, tz)}"
+    if run.ends_at >= horizon:
+        return ""
+    return text("sms.shift_until", ends_at=run.ends_at.astimezone(tz))
 
 
 def _stamp(t: datetime) -> str:
@@ -70,10 +69,10 @@ def _open_tickets(session: Session, since: datetime, until: datetime) -> list[st
 
 def _handover(tickets: Sequence[str]) -> str:
     if not tickets:
-        return "上一班没有未处理工单。"
-    listed = "、".join(tickets[:TICKETS_LISTED])
-    more = "等" if len(tickets) > TICKETS_LISTED else ""
-    return f"上一班有{len(tickets)}张未处理工单：{listed}{more}。"
+        return text("sms.handover_none")
+    listed = text("sms.list_separator").join(tickets[:TICKETS_LISTED])
+    more = text("sms.list_more") if len(tickets) > TICKETS_LISTED else ""
+    return text("sms.handover_some", count=len(tickets), numbers=listed, more=more)
 
 
 def _previous_start(
@@ -123,9 +122,12 @@ def send_due_reminders(
                 key=f"reminder:{run.volunteer_id}:{run.layer}:{_stamp(run.starts_at)}",
                 kind=NotificationKind.REMINDER,
                 to=mobiles[run.volunteer_id],
-                body=(
-                    f"【热线值班提醒】{run.name}，您的{label}将于{_local(run.starts_at, tz)}开始"
-                    f"{_until(run, ceiling, tz)}。不能值班请尽快在排班页面发起换班。"
+                body=text(
+                    "sms.shift_reminder",
+                    name=run.name,
+                    layer=label,
+                    starts_at=run.starts_at.astimezone(tz),
+                    until=_until(run, ceiling, tz),
                 ),
                 due_at=run.starts_at - lead,
                 now=now,
@@ -141,9 +143,12 @@ def send_due_reminders(
                 key=f"handoff:{run.volunteer_id}:{_stamp(run.starts_at)}",
                 kind=NotificationKind.HANDOFF,
                 to=mobiles[run.volunteer_id],
-                body=(
-                    f"【热线交班】{run.name}，您的{label}现在开始"
-                    f"{_until(run, ceiling, tz)}。{handover}"
+                body=text(
+                    "sms.handoff",
+                    name=run.name,
+                    layer=label,
+                    until=_until(run, ceiling, tz),
+                    handover=handover,
                 ),
                 due_at=run.starts_at,
                 now=now,
@@ -193,11 +198,12 @@ def check_coverage(
     if not numbers and still_open:
         logger.warning("rota gap ahead but no supervisor number to alert")
     for alert in still_open:
-        until = "之后" if alert.ends_at >= end else f"至{_local(alert.ends_at, tz)}"
-        body = (
-            f"【热线排班缺口】{_local(alert.starts_at, tz)}{until}无人值主班，"
-            "来电将直接转到主管。请安排顶班。"
+        until = (
+            text("sms.gap_open_ended")
+            if alert.ends_at >= end
+            else text("sms.gap_until", ends_at=alert.ends_at.astimezone(tz))
         )
+        body = text("sms.coverage_gap", starts_at=alert.starts_at.astimezone(tz), until=until)
         deliver_to_each(
             session,
             numbers,

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from hotline.messaging.texts import text
 from hotline.models import SwapRequest, SwapStatus, Volunteer
 from hotline.rota.chain import merge_runs
 from hotline.rota.duty import shifts_between
@@ -111,7 +112,7 @@ def _approve(session: Session, swap: SwapRequest, user_id: int | None, now: date
         starts_at=swap.starts_at,
         ends_at=swap.ends_at,
         replaced_volunteer_id=swap.offered_by_id,
-        reason=f"换班 #{swap.id}",
+        reason=text("rota.swap_override_reason", swap_id=swap.id),
         created_by_id=user_id,
     )
     swap.override_id = override.id
