@@ -15,8 +15,7 @@ from hotline.recordings import job
 from hotline.recordings import queue as recording_queue
 from hotline.recordings.files import NotReady
 from hotline.rota.cadence import first_instant
-from hotline.tasks.enqueue import enqueue_download
-from hotline.tasks.transcription import run_job
+from hotline.tasks.transcription import enqueue_download, run_job
 from transcripts import AudioError, LoadedModel, ModelError, load_model, transcribe
 from transcripts.evaluate import evaluate_manifest
 from transcripts.install import InstallError, install_model

@@ -19,7 +19,7 @@ STALE_AFTER = timedelta(hours=6)
 LOCK_TTL = timedelta(minutes=10)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="hotline.tasks.calls.settle_stale_calls", acks_late=True)
 def settle_stale_calls() -> None:
     """Give every call whose final status never came its ticket (nothing is lost)."""
     policy = calls.LinePolicy.from_settings(settings())
@@ -30,7 +30,7 @@ def settle_stale_calls() -> None:
     locks.exclusive(database().sessions, "calls.settle_stale", LOCK_TTL, now, sweep)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="hotline.tasks.calls.alert_unstaffed_calls", acks_late=True)
 def alert_unstaffed_calls() -> None:
     """Tell supervisors by SMS when a call found nobody on duty (each call once)."""
     config = settings()
@@ -48,7 +48,7 @@ def alert_unstaffed_calls() -> None:
     locks.exclusive(database().sessions, "calls.alert_unstaffed", LOCK_TTL, now, sweep)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="hotline.tasks.calls.checkpoint_wal", acks_late=True)
 def checkpoint_wal() -> None:
     """Checkpoint SQLite's write-ahead log here, off the webhooks' path. The one beat job
     without a lease: a PASSIVE checkpoint may overlap another safely, and taking a lease

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 LOCK_TTL = timedelta(minutes=10)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="hotline.tasks.rota.send_due_reminders", acks_late=True)
 def send_due_reminders() -> None:
     """Text volunteers whose shift starts soon, and primaries at handoff; each SMS at most once."""
     config = settings()
@@ -36,7 +36,7 @@ def send_due_reminders() -> None:
     locks.exclusive(database().sessions, "rota.send_due_reminders", LOCK_TTL, now, sweep)
 
 
-@shared_task(acks_late=True)
+@shared_task(name="hotline.tasks.rota.check_coverage", acks_late=True)
 def check_coverage() -> None:
     """Alert supervisors (SMS and dashboard) of rota gaps starting within the alert horizon."""
     config = settings()

@@ -1,4 +1,5 @@
-"""Transcription jobs (queue `transcription`): download a voicemail, then transcribe it."""
+"""Transcription jobs (queue `transcription`): download a voicemail, then transcribe it; and
+queueing them (webhooks, the sweep, the CLI) through the task itself."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from hotline.recordings import job
 from hotline.recordings import queue as recording_queue
 from hotline.recordings.files import NotReady
 from hotline.settings import Settings
-from hotline.tasks.enqueue import enqueue_download
 from transcripts import LoadedModel, ModelError, ModelLocation, load_model
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ def run_job(recording_id: int, *, last_try: bool) -> job.JobResult:
 
 
 @shared_task(
+    name="hotline.tasks.transcription.process_recording",
     bind=True,
     acks_late=True,
     autoretry_for=(NotReady,),
@@ -120,7 +121,19 @@ def process_recording(self: Task, recording_id: int) -> None:
     run_job(recording_id, last_try=self.request.retries >= MAX_RETRIES)
 
 
-@shared_task(acks_late=True)
+def enqueue_download(recording_id: int) -> bool:
+    """Queue the job after the webhook committed; if the broker is down the beat sweep retries."""
+    try:
+        process_recording.delay(recording_id)
+    except Exception:
+        logger.exception("could not queue recording %s; the sweep will retry", recording_id)
+        return False
+    with database().sessions.begin() as session:
+        recording_queue.mark_enqueued(session, recording_id, now())
+    return True
+
+
+@shared_task(name="hotline.tasks.transcription.sweep_recordings", acks_late=True)
 def sweep_recordings() -> None:
     """Queue the job for recordings left behind: broker down, worker lost, model now installed."""
 

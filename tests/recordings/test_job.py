@@ -27,8 +27,12 @@ from hotline.recordings import fetch as recording_fetch
 from hotline.recordings import files, job
 from hotline.recordings import queue as recording_queue
 from hotline.recordings.files import DownloadFailed, NotReady
-from hotline.tasks.enqueue import enqueue_download
-from hotline.tasks.transcription import MAX_RETRIES, process_recording, sweep_recordings
+from hotline.tasks.transcription import (
+    MAX_RETRIES,
+    enqueue_download,
+    process_recording,
+    sweep_recordings,
+)
 from hotline.telephony import FakeTelephony, TelephonyError
 from tests import factories
 from tests.conftest import ACCOUNT_SID

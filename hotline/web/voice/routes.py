@@ -11,7 +11,7 @@ from hotline import calls
 from hotline.extensions import db_session, now, settings
 from hotline.ivr.loader import load_flow
 from hotline.ivr.model import Flow
-from hotline.tasks.enqueue import enqueue_download
+from hotline.tasks.transcription import enqueue_download
 from hotline.verbs import HOOK_PATHS, Reply
 from hotline.web.voice.params import FIELD_LENGTHS, bounded
 from hotline.web.voice.security import twilio_signed
