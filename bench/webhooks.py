@@ -459,9 +459,9 @@ def database(kind: str, workdir: Path, postgres_admin_url: str) -> Iterator[str]
 
 def prepare(url: str) -> None:
     """Migrate and seed the categories, as `make run` does."""
-    from hotline.categories import ensure_categories
     from hotline.db import make_engine, make_session_factory, transaction
     from hotline.migrate import upgrade
+    from hotline.tickets import ensure_categories
 
     upgrade(url)
     engine = make_engine(url)

@@ -13,13 +13,13 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from hotline import tickets
 from hotline.db import upsert
 from hotline.ivr import engine
 from hotline.ivr.engine import SpokenPrompt
 from hotline.ivr.model import Flow
 from hotline.models import Call, CallEvent, Ticket
 from hotline.settings import Settings
+from hotline.tickets.intake import open_for_call
 from hotline.verbs import Play, Reply, Say
 
 ZH_DIGITS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
@@ -160,6 +160,6 @@ def ticket_prompt(flow: Flow, call: Call, ticket: Ticket) -> SpokenPrompt:
 
 def open_ticket(session: Session, call: Call, policy: LinePolicy, now: datetime) -> Ticket:
     """The call's ticket, opened now under the line's time zone and SLA if it has none."""
-    return tickets.open_for_call(
+    return open_for_call(
         session, call, now=now, timezone=policy.timezone, sla_hours=policy.sla_hours
     )

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import tickets
 from hotline.calls.line import (
     CallUpdate,
     LinePolicy,
@@ -22,6 +21,7 @@ from hotline.calls.line import (
 )
 from hotline.ivr.model import Flow
 from hotline.models import Call, CallOutcome, Recording, RecordingStatus
+from hotline.tickets.lifecycle import settle_source
 from hotline.verbs import Hangup, Reply
 
 # Carrier statuses after which a call leg is over.
@@ -190,7 +190,7 @@ def settle(session: Session, policy: LinePolicy, call: Call, now: datetime) -> N
         return
     call.outcome = outcome
     ticket = open_ticket(session, call, policy, now)
-    tickets.settle_source(ticket, call, voicemail)
+    settle_source(ticket, call, voicemail)
 
 
 def _has_final_recording(session: Session, call: Call) -> bool:

@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import tickets
 from hotline.calls.line import LinePolicy, find_call, record_event, speak
 from hotline.calls.outcome import settle
 from hotline.ivr import engine
 from hotline.ivr.model import Flow
 from hotline.models import Call, Category
+from hotline.tickets.intake import caller_community
 from hotline.verbs import Gather, Hangup, Hook, Reply
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def screen(
 def _community_name(session: Session, call: Call, language: str) -> str:
     """The caller's community: this call's ticket's, else the one their last ticket was filed
     under (residents call back from the same phone), else the county."""
-    community = tickets.caller_community(session, call)
+    community = caller_community(session, call)
     if community is not None:
         return community.name
     return "辖区" if language == "zh" else "the county"

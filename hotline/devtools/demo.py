@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline import accounts, categories
+from hotline import accounts, tickets
 from hotline.models import Category, Community, Role, Team, Volunteer
 from hotline.rota.cadence import wall
 from hotline.rota.rotations import create_rotation
@@ -40,7 +40,7 @@ def is_empty(session: Session) -> bool:
 
 def seed(session: Session, now: datetime) -> DemoLogin:
     """Seed an empty database with demo data and a supervisor with a generated password."""
-    categories.ensure_categories(session)
+    tickets.ensure_categories(session)
     communities = [Community(code=code, name=name) for code, name in COMMUNITIES]
     session.add_all(communities)
     session.flush()

@@ -24,7 +24,6 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from hotline import tickets
 from hotline.models import Recording, RecordingStatus, Ticket, Transcript
 from hotline.recordings.files import (
     DownloadFailed,
@@ -36,6 +35,7 @@ from hotline.recordings.files import (
 from hotline.recordings.lease import Clock, Lease, LeaseLost, abandoned
 from hotline.recordings.queue import JOB_STARTS_FROM
 from hotline.telephony import TelephonyError
+from hotline.tickets.lifecycle import attach_transcript
 from transcripts import AudioError, LoadedModel, ModelLocation, resolve_model, transcribe
 
 logger = logging.getLogger(__name__)
@@ -297,6 +297,6 @@ def _transcribe(
     )
     ticket = session.scalars(select(Ticket).where(Ticket.recording_id == recording.id)).first()
     if ticket is not None:
-        tickets.attach_transcript(ticket, transcript.text)
+        attach_transcript(ticket, transcript.text)
     session.flush()
     return _result(recording, f"{len(transcript.text)} characters by {transcript.model_name}")

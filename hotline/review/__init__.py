@@ -1,49 +1,36 @@
-"""What supervisors review."""
+"""What supervisors and volunteers review: who sees what (`scope`), calls (`call_review`) and
+tickets (`ticket_review`)."""
 
 from hotline.review.call_review import (
     EVENT_PARAMS,
-    OPEN_STATUSES,
-    PER_PAGE,
     CallDetail,
     CallRow,
     ChainLink,
     EventRow,
-    NotVisible,
-    Page,
     PathStep,
     RecordingView,
-    Scope,
-    T,
-    TicketFilter,
-    Ts,
     call_detail,
-    filter_choices,
-    is_overdue,
     list_calls,
-    list_tickets,
     path_steps,
-    ticket_detail,
 )
+from hotline.review.scope import PER_PAGE, NotVisible, Page, Scope
+from hotline.review.ticket_review import TicketFilter, filter_choices, list_tickets, ticket_detail
 
 __all__ = [
+    "EVENT_PARAMS",
+    "PER_PAGE",
     "CallDetail",
     "CallRow",
     "ChainLink",
-    "EVENT_PARAMS",
     "EventRow",
     "NotVisible",
-    "OPEN_STATUSES",
-    "PER_PAGE",
     "Page",
     "PathStep",
     "RecordingView",
     "Scope",
-    "T",
     "TicketFilter",
-    "Ts",
     "call_detail",
     "filter_choices",
-    "is_overdue",
     "list_calls",
     "list_tickets",
     "path_steps",

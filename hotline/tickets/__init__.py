@@ -1,25 +1,35 @@
-"""Tickets."""
+"""Tickets: `intake` opens and numbers them, `lifecycle` settles what happens to them next."""
 
 from hotline.tickets.intake import (
+    CATEGORIES,
+    caller_community,
+    ensure_categories,
+    next_number,
+    open_for_call,
+    ticket_for_call,
+)
+from hotline.tickets.lifecycle import (
     EMPTY_TRANSCRIPT_SUMMARY,
+    OPEN_STATUSES,
     SOURCE_BY_OUTCOME,
     SUMMARY_BY_SOURCE,
     SUMMARY_CHARS,
     attach_transcript,
-    caller_community,
-    next_number,
-    open_for_call,
+    is_overdue,
     settle_source,
-    ticket_for_call,
 )
 
 __all__ = [
+    "CATEGORIES",
     "EMPTY_TRANSCRIPT_SUMMARY",
+    "OPEN_STATUSES",
     "SOURCE_BY_OUTCOME",
     "SUMMARY_BY_SOURCE",
     "SUMMARY_CHARS",
     "attach_transcript",
     "caller_community",
+    "ensure_categories",
+    "is_overdue",
     "next_number",
     "open_for_call",
     "settle_source",

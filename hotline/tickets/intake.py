@@ -1,4 +1,4 @@
-"""Tickets: opening one per call, numbering, and every status change (the only place it changes)."""
+"""Opening tickets: one per call, numbered per year, under the categories the IVR menu offers."""
 
 from __future__ import annotations
 
@@ -9,17 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.db import upsert
-from hotline.models import (
-    Call,
-    CallOutcome,
-    Category,
-    Community,
-    Priority,
-    Recording,
-    Ticket,
-    TicketCounter,
-    TicketSource,
-)
+from hotline.models import Call, Category, Community, Priority, Ticket, TicketCounter
 
 
 def next_number(session: Session, year: int) -> tuple[int, str]:
@@ -82,47 +72,20 @@ def open_for_call(
     return ticket
 
 
-SOURCE_BY_OUTCOME = {
-    CallOutcome.ANSWERED: TicketSource.ANSWERED,
-    CallOutcome.ABANDONED: TicketSource.ABANDONED,
-    CallOutcome.FAILED: TicketSource.FAILED,
-}
-
-SUMMARY_BY_SOURCE = {
-    TicketSource.ANSWERED: "志愿者已接听",
-    TicketSource.VOICEMAIL: "居民留言，等待转写",
-    TicketSource.VOICEMAIL_EMPTY: "留言为空，请回电",
-    TicketSource.ABANDONED: "来电在菜单中挂断，请回电",
-    TicketSource.FAILED: "来电未接通，请回电",
-}
+# The categories of issue the IVR menu offers; every installation needs them.
+CATEGORIES = (
+    # code, Chinese name, English name, urgent
+    ("water_electric", "水电维修", "water and electricity repair", False),
+    ("pipe_network", "管网维修", "pipe network", False),
+    ("lockout", "紧急开锁", "emergency lock-out", True),
+    ("complaint", "投诉咨询", "complaint or consultation", False),
+)
 
 
-def settle_source(ticket: Ticket, call: Call, voicemail: Recording | None) -> None:
-    """Derive how the call ended onto its ticket; the same facts give the same result, any order."""
-    if call.outcome is CallOutcome.VOICEMAIL:
-        source = TicketSource.VOICEMAIL if voicemail is not None else TicketSource.VOICEMAIL_EMPTY
-        ticket.recording_id = voicemail.id if voicemail is not None else None
-    elif call.outcome in SOURCE_BY_OUTCOME:
-        source = SOURCE_BY_OUTCOME[call.outcome]
-    else:
-        return
-    if ticket.source is not source:
-        ticket.source = source
-        if not ticket.transcript_text:
-            ticket.summary = SUMMARY_BY_SOURCE[source]
-
-
-# Long enough to tell voicemails apart in a ticket list; the full text is on the ticket.
-SUMMARY_CHARS = 80
-EMPTY_TRANSCRIPT_SUMMARY = "留言无可识别语音，请回电"
-
-
-def attach_transcript(ticket: Ticket, text: str) -> None:
-    """Put a voicemail's transcript on its ticket: the full text, and its start as the summary."""
-    ticket.transcript_text = text
-    if not text:
-        ticket.summary = EMPTY_TRANSCRIPT_SUMMARY
-    elif len(text) <= SUMMARY_CHARS:
-        ticket.summary = text
-    else:
-        ticket.summary = text[: SUMMARY_CHARS - 1] + "…"
+def ensure_categories(session: Session) -> None:
+    """The menu's categories, which every installation needs."""
+    existing = set(session.scalars(select(Category.code)))
+    for code, name_zh, name_en, urgent in CATEGORIES:
+        if code not in existing:
+            session.add(Category(code=code, name_zh=name_zh, name_en=name_en, urgent=urgent))
+    session.flush()

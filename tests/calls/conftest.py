@@ -9,8 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from hotline import categories as categories_domain
-from hotline import rota
+from hotline import rota, tickets
 from hotline.db import utcnow
 from hotline.devtools.simulator import Simulator
 from hotline.models import Volunteer
@@ -19,7 +18,7 @@ from hotline.models import Volunteer
 @pytest.fixture
 def categories(session: Session) -> None:
     """The menu's categories."""
-    categories_domain.ensure_categories(session)
+    tickets.ensure_categories(session)
     session.commit()
 
 

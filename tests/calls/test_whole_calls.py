@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline import categories, rota
+from hotline import rota, tickets
 from hotline.db import utcnow
 from hotline.devtools.simulator import Caller, Conversation, Simulator
 from hotline.models import (
@@ -197,7 +197,7 @@ def test_a_call_on_postgresql_writes_the_same_rows(
 ) -> None:
     app = make_app(database_url=postgres_url)
     with app.extensions["hotline.db"].sessions() as pg:
-        categories.ensure_categories(pg)
+        tickets.ensure_categories(pg)
         volunteer = Volunteer(name="志愿者", mobile="+8613800000100")
         pg.add(volunteer)
         pg.flush()

@@ -18,7 +18,6 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline import categories as categories_domain
 from hotline import tickets
 from hotline.db import utcnow
 from hotline.devtools.simulator import Caller, Simulator
@@ -597,7 +596,7 @@ def test_voicemail_of_a_simulated_call_reaches_its_ticket(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = make_app(vosk_model=model.path, carrier_media_hosts=(f"127.0.0.1:{port}",))
-    categories_domain.ensure_categories(db)
+    tickets.ensure_categories(db)
     db.commit()
     settled: list[bool] = []
 

@@ -28,6 +28,7 @@ from hotline.db import utcnow
 from hotline.extensions import db_session, limiter, settings
 from hotline.models import TicketStatus
 from hotline.review import Scope
+from hotline.tickets import is_overdue
 from hotline.web.dashboard import LANG_COOKIE, labels, paging, throttle
 from hotline.web.dashboard.auth import LoginUser, login_required, safe_next, scoped, signed_in
 from hotline.web.dashboard.forms import (
@@ -38,7 +39,7 @@ from hotline.web.dashboard.forms import (
 )
 
 bp = Blueprint("dashboard", __name__)
-bp.add_app_template_global(review.is_overdue, "is_overdue")
+bp.add_app_template_global(is_overdue, "is_overdue")
 
 LANG_COOKIE_AGE = timedelta(days=365)
 

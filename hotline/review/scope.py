@@ -1,0 +1,88 @@
+"""Who sees what, and lists in pages: the scope of a user and the paging every list shares."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, TypeVarTuple
+
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import Session
+
+from hotline.models import Call, Role
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+PER_PAGE = 25
+
+
+class NotVisible(LookupError):
+    """The row exists but the user's scope does not include it."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which calls and tickets a user may see: everything, or those of one volunteer's calls."""
+
+    everything: bool
+    volunteer_id: int | None = None
+
+    @classmethod
+    def for_user(cls, role: Role, volunteer_id: int | None) -> Scope:
+        """Supervisors and admins see all; a volunteer sees the calls they answered."""
+        return cls(everything=role in (Role.ADMIN, Role.SUPERVISOR), volunteer_id=volunteer_id)
+
+    def allows(self, call: Call | None) -> bool:
+        """Whether a call (or a ticket's call; None when it has none) is visible."""
+        if self.everything:
+            return True
+        return (
+            call is not None
+            and self.volunteer_id is not None
+            and (call.answered_by_id == self.volunteer_id)
+        )
+
+    def calls(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """Restrict a statement over Call (or joined to it) to the visible calls."""
+        if self.everything:
+            return stmt
+        if self.volunteer_id is None:
+            # A volunteer login not linked to a volunteer sees nothing; `== None` would
+            # become IS NULL and show every unanswered call.
+            return stmt.where(false())
+        return stmt.where(Call.answered_by_id == self.volunteer_id)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, numbered from 1."""
+
+    items: list[T]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the whole list takes (at least one, even when empty)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether a page comes before this one."""
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a page comes after this one."""
+        return self.number < self.pages
+
+
+def count_rows(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
+    """How many rows `stmt` returns, whatever its ordering."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def page_of(stmt: Select[*Ts], number: int, per_page: int) -> Select[*Ts]:
+    """`stmt` narrowed to page `number` (from 1) of `per_page` rows."""
+    return stmt.limit(per_page).offset((number - 1) * per_page)
