@@ -117,7 +117,7 @@ def _parse(path: Path) -> tuple[Texts | None, list[str]]:
     default = data.get("default_language")
     if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
         return None, ["`languages:` must list language codes"]
-    if default not in languages:
+    if not isinstance(default, str) or default not in languages:
         return None, [f"default_language {default!r} is not one of {languages}"]
     problems: list[str] = []
     texts: dict[str, dict[str, str]] = {}
