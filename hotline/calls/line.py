@@ -17,12 +17,11 @@ from hotline.db import upsert
 from hotline.ivr import engine
 from hotline.ivr.engine import SpokenPrompt
 from hotline.ivr.model import Flow
+from hotline.messaging.texts import text
 from hotline.models import Call, CallEvent, Ticket
 from hotline.settings import Settings
 from hotline.tickets.intake import open_for_call
 from hotline.verbs import Play, Reply, Say
-
-ZH_DIGITS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 
 
 @dataclass(frozen=True)
@@ -142,10 +141,9 @@ def speak(prompts: tuple[SpokenPrompt, ...], policy: LinePolicy) -> tuple[Say | 
 
 def spell_digits(number: str, language: str) -> str:
     """A ticket number read digit by digit: 2026-000123 -> "二 零 二 六，零 零 零 一 二 三"."""
-    groups = number.split("-")
-    if language == "zh":
-        return "，".join(" ".join(ZH_DIGITS.get(c, c) for c in group) for group in groups)
-    return ", ".join(" ".join(group) for group in groups)
+    spoken = dict(zip("0123456789", text("call.spoken_digits", language), strict=True))
+    separator = text("call.digit_group_separator", language)
+    return separator.join(" ".join(spoken.get(c, c) for c in group) for group in number.split("-"))
 
 
 def message(flow: Flow, key: str, call: Call, **params: str) -> SpokenPrompt:

@@ -23,6 +23,7 @@ from hotline.calls.line import (
 from hotline.ivr import engine
 from hotline.ivr.engine import Ask, Connect, End, IvrState, Outcome, TakeMessage
 from hotline.ivr.model import Flow
+from hotline.messaging.texts import text
 from hotline.models import Call
 from hotline.phone import mask_number
 from hotline.rota.duty import on_duty
@@ -254,11 +255,7 @@ def error_reply(flow: Flow | None, policy: LinePolicy) -> Reply:
     """What a caller hears when we broke: an apology, then voicemail, so nothing is lost."""
     if flow is None:
         apology: tuple[Verb, ...] = (
-            Say(
-                "抱歉，系统暂时出现问题，请在提示音后留言，我们会尽快回电。",
-                "zh-CN",
-                policy.tts_voices.get("zh-CN", ""),
-            ),
+            Say(text("call.apology_without_flow"), "zh-CN", policy.tts_voices.get("zh-CN", "")),
         )
     else:
         language = flow.default_language

@@ -13,6 +13,7 @@ from hotline.calls.line import LinePolicy, find_call, record_event, speak
 from hotline.calls.outcome import settle
 from hotline.ivr import engine
 from hotline.ivr.model import Flow
+from hotline.messaging.texts import text
 from hotline.models import Call, Category
 from hotline.tickets.intake import caller_community
 from hotline.verbs import Gather, Hangup, Hook, Reply
@@ -29,7 +30,7 @@ def _category_name(session: Session, call: Call, language: str) -> str:
         else None
     )
     if category is None:
-        return "咨询求助" if language == "zh" else "a request for help"
+        return text("screening.category_unknown", language)
     return category.name_zh if language == "zh" else category.name_en
 
 
@@ -68,7 +69,7 @@ def _community_name(session: Session, call: Call, language: str) -> str:
     community = caller_community(session, call)
     if community is not None:
         return community.name
-    return "辖区" if language == "zh" else "the county"
+    return text("screening.community_unknown", language)
 
 
 def screen_result(

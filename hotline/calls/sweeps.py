@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hotline import messaging
 from hotline.calls.line import LinePolicy
 from hotline.calls.outcome import settle
+from hotline.messaging.texts import text
 from hotline.models import Call, NotificationKind
 
 logger = logging.getLogger(__name__)
@@ -56,8 +57,8 @@ def alert_unstaffed(
     numbers = messaging.supervisor_numbers(session, extra_numbers)
     sent = 0
     for call in calls:
-        local = call.started_at.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M")
-        body = f"【关爱热线】{local} 有居民来电，但无人值班，已转留言。请尽快安排值班并回电。"
+        called_at = call.started_at.astimezone(ZoneInfo(timezone))
+        body = text("sms.unstaffed_call", called_at=called_at)
         sent += messaging.deliver_to_each(
             session,
             numbers,

@@ -7,7 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from hotline.commands import db, hotline, ivr, rota, transcripts, users
+    from hotline.commands import db, hotline, ivr, rota, texts, transcripts, users
 
-    for group in (db.group, hotline.group, ivr.group, rota.group, transcripts.group, users.group):
-        app.cli.add_command(group)
+    groups = (db, hotline, ivr, rota, texts, transcripts, users)
+    for module in groups:
+        app.cli.add_command(module.group)

@@ -9,10 +9,8 @@ from hotline.tickets.intake import (
     ticket_for_call,
 )
 from hotline.tickets.lifecycle import (
-    EMPTY_TRANSCRIPT_SUMMARY,
     OPEN_STATUSES,
     SOURCE_BY_OUTCOME,
-    SUMMARY_BY_SOURCE,
     SUMMARY_CHARS,
     attach_transcript,
     is_overdue,
@@ -21,10 +19,8 @@ from hotline.tickets.lifecycle import (
 
 __all__ = [
     "CATEGORIES",
-    "EMPTY_TRANSCRIPT_SUMMARY",
     "OPEN_STATUSES",
     "SOURCE_BY_OUTCOME",
-    "SUMMARY_BY_SOURCE",
     "SUMMARY_CHARS",
     "attach_transcript",
     "caller_community",

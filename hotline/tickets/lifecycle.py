@@ -7,20 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hotline.messaging import texts
 from hotline.models import Call, CallOutcome, Recording, Ticket, TicketSource, TicketStatus
 
 SOURCE_BY_OUTCOME = {
     CallOutcome.ANSWERED: TicketSource.ANSWERED,
     CallOutcome.ABANDONED: TicketSource.ABANDONED,
     CallOutcome.FAILED: TicketSource.FAILED,
-}
-
-SUMMARY_BY_SOURCE = {
-    TicketSource.ANSWERED: "志愿者已接听",
-    TicketSource.VOICEMAIL: "居民留言，等待转写",
-    TicketSource.VOICEMAIL_EMPTY: "留言为空，请回电",
-    TicketSource.ABANDONED: "来电在菜单中挂断，请回电",
-    TicketSource.FAILED: "来电未接通，请回电",
 }
 
 
@@ -36,19 +29,18 @@ def settle_source(ticket: Ticket, call: Call, voicemail: Recording | None) -> No
     if ticket.source is not source:
         ticket.source = source
         if not ticket.transcript_text:
-            ticket.summary = SUMMARY_BY_SOURCE[source]
+            ticket.summary = texts.text(f"ticket.summary.{source.value}")
 
 
 # Long enough to tell voicemails apart in a ticket list; the full text is on the ticket.
 SUMMARY_CHARS = 80
-EMPTY_TRANSCRIPT_SUMMARY = "留言无可识别语音，请回电"
 
 
 def attach_transcript(ticket: Ticket, text: str) -> None:
     """Put a voicemail's transcript on its ticket: the full text, and its start as the summary."""
     ticket.transcript_text = text
     if not text:
-        ticket.summary = EMPTY_TRANSCRIPT_SUMMARY
+        ticket.summary = texts.text("ticket.summary.transcript_empty")
     elif len(text) <= SUMMARY_CHARS:
         ticket.summary = text
     else:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from flask import Flask
 
 from hotline.messaging.texts import CATALOG, KEYS, TextsError, check_texts, load_texts
 
@@ -77,3 +78,14 @@ def test_an_edited_catalog_is_read_again(tmp_path: Path) -> None:
     os.utime(path, ns=(1, 1))  # a new mtime even within the file system's clock resolution
 
     assert load_texts(path).render("rota.layer.backup") == "后备班"
+
+
+def test_check_command_says_ok_or_lists_problems(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    good = runner.invoke(args=["texts", "check"])
+    broken = edited(tmp_path, lambda d: d["texts"]["sms.handoff"].pop("zh"))
+    bad = runner.invoke(args=["texts", "check", str(broken)])
+
+    assert (good.exit_code, good.output) == (0, "ok\n")
+    assert bad.exit_code == 1
+    assert bad.output == f"{broken}: sms.handoff: no zh text\n"

@@ -469,7 +469,7 @@ def test_silence_gives_an_empty_transcript_and_a_clear_summary(
     transcript = db.scalars(select(Transcript)).one()
     assert (transcript.text, transcript.words, transcript.audio_duration_s) == ("", [], 2.0)
     ticket = ticket_of(db, recording)
-    assert (ticket.summary, ticket.transcript_text) == (tickets.EMPTY_TRANSCRIPT_SUMMARY, "")
+    assert (ticket.summary, ticket.transcript_text) == ("留言无可识别语音，请回电", "")
 
 
 def test_reprocessing_keeps_older_transcripts_as_history(

@@ -12,7 +12,7 @@ from hotline.extensions import db_session, now, settings
 from hotline.ivr.loader import load_flow
 from hotline.ivr.model import Flow
 from hotline.tasks.transcription import enqueue_download
-from hotline.verbs import HOOK_PATHS, Reply
+from hotline.verbs import HOOK_PATHS, Hook, Record, Reply, Say
 from hotline.web.voice.params import FIELD_LENGTHS, bounded
 from hotline.web.voice.security import twilio_signed
 from hotline.web.voice.twiml import render
@@ -20,6 +20,13 @@ from hotline.web.voice.twiml import render
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("voice", __name__)
+
+# What the caller hears when even the apology cannot be built (the flow and the message catalog
+# both unusable): voicemail all the same, so nothing is lost. It needs nothing, so it lives here.
+LAST_RESORT: Reply = (
+    Say("抱歉，系统暂时出现问题，请在提示音后留言。", "zh-CN"),
+    Record(Hook("recording"), Hook("recording_status"), 180),
+)
 
 
 def _twiml(reply: Reply) -> Response:
@@ -57,7 +64,11 @@ def _answer(handler: Callable[..., Reply | calls.CallUpdate], **args: object) ->
     except Exception:
         session.rollback()
         logger.exception("webhook %s failed for call %s", request.path, form.get("CallSid"))
-        return _twiml(calls.error_reply(flow, policy))
+        try:
+            return _twiml(calls.error_reply(flow, policy))
+        except Exception:
+            logger.exception("webhook %s: no apology could be built", request.path)
+            return _twiml(LAST_RESORT)
     update = result if isinstance(result, calls.CallUpdate) else calls.CallUpdate(result)
     for recording_id in update.enqueue_recordings:
         enqueue_download(recording_id)

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from hotline import create_app
+from hotline.messaging import texts
 from hotline.verbs import HOOK_PATHS
 from tests.conftest import PUBLIC_BASE_URL, make_settings, sign
 
@@ -64,3 +65,17 @@ def test_a_webhook_without_call_sid_is_a_clear_400(make_app: Callable[..., Flask
     )
     assert response.status_code == 400
     assert "CallSid" in response.get_data(as_text=True)
+
+
+def test_a_broken_flow_and_a_broken_message_catalog_still_record(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "texts.yaml"
+    broken.write_text("texts: [not, a, mapping]\n", encoding="utf-8")
+    monkeypatch.setattr(texts, "CATALOG", broken)
+    app = make_app(ivr_flow_path=tmp_path / "missing.yaml")
+
+    status, root = post(app, "incoming", PARAMS)
+
+    assert status == 200
+    assert_apology_then_voicemail(root)
