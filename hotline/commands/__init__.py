@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
 from flask import Flask
 
 
@@ -12,3 +16,15 @@ def init_app(app: Flask) -> None:
     groups = (db, hotline, ivr, rota, texts, transcripts, users)
     for module in groups:
         app.cli.add_command(module.group)
+
+
+def echo_problems(paths: Sequence[Path], check: Callable[[Path], list[str]]) -> None:
+    """Print `check`'s problems with each file, one line each; exit 1 if any, else say ok."""
+    problems = 0
+    for path in paths:
+        for line in check(path):
+            click.echo(f"{path}: {line}")
+            problems += 1
+    if problems:
+        raise SystemExit(1)
+    click.echo("ok")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hotline.commands import echo_problems
 from hotline.extensions import settings
 from hotline.ivr.validate import check_file
 
@@ -16,11 +17,4 @@ group = click.Group("ivr", help="IVR flows.")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(files: tuple[Path, ...]) -> None:
     """Check flow FILES (default: the configured flow); one line per problem, exit 1 if any."""
-    problems = 0
-    for path in files or (settings().ivr_flow_path,):
-        for line in check_file(path):
-            click.echo(f"{path}: {line}")
-            problems += 1
-    if problems:
-        raise SystemExit(1)
-    click.echo("ok")
+    echo_problems(files or (settings().ivr_flow_path,), check_file)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hotline.commands import echo_problems
 from hotline.messaging.texts import CATALOG, check_texts
 
 group = click.Group("texts", help="The message catalog (hotline/messaging/texts.yaml).")
@@ -15,11 +16,4 @@ group = click.Group("texts", help="The message catalog (hotline/messaging/texts.
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(files: tuple[Path, ...]) -> None:
     """Check catalog FILES (default: the shipped one); one line per problem, exit 1 if any."""
-    problems = 0
-    for path in files or (CATALOG,):
-        for line in check_texts(path):
-            click.echo(f"{path}: {line}")
-            problems += 1
-    if problems:
-        raise SystemExit(1)
-    click.echo("ok")
+    echo_problems(files or (CATALOG,), check_texts)
