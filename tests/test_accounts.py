@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -17,16 +15,9 @@ from tests import factories
 PASSWORD = "long enough password"
 
 
-@pytest.fixture
-def db(app: Flask) -> Iterator[Session]:
-    """A session of the test database with the factories bound to it."""
-    with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
-        yield session
-
-
-def test_create_user_stores_a_salted_hash_never_the_password(db: Session) -> None:
-    first = accounts.create_user(db, "  Zhang.Wei ", PASSWORD, Role.SUPERVISOR)
-    second = accounts.create_user(db, "li.na", PASSWORD, Role.SUPERVISOR)
+def test_create_user_stores_a_salted_hash_never_the_password(session: Session) -> None:
+    first = accounts.create_user(session, "  Zhang.Wei ", PASSWORD, Role.SUPERVISOR)
+    second = accounts.create_user(session, "li.na", PASSWORD, Role.SUPERVISOR)
 
     assert first.username == "zhang.wei"
     assert PASSWORD not in first.password_hash
@@ -35,20 +26,20 @@ def test_create_user_stores_a_salted_hash_never_the_password(db: Session) -> Non
     assert check_password_hash(first.password_hash, PASSWORD)
 
 
-def test_authenticate_accepts_the_right_password_only(db: Session) -> None:
-    user = accounts.create_user(db, "zhang", PASSWORD, Role.ADMIN)
+def test_authenticate_accepts_the_right_password_only(session: Session) -> None:
+    user = accounts.create_user(session, "zhang", PASSWORD, Role.ADMIN)
 
-    assert accounts.authenticate(db, "ZHANG", PASSWORD) is user
-    assert accounts.authenticate(db, "zhang", PASSWORD + "x") is None
-    assert accounts.authenticate(db, "nobody", PASSWORD) is None
+    assert accounts.authenticate(session, "ZHANG", PASSWORD) is user
+    assert accounts.authenticate(session, "zhang", PASSWORD + "x") is None
+    assert accounts.authenticate(session, "nobody", PASSWORD) is None
 
 
-def test_inactive_user_cannot_authenticate(db: Session) -> None:
-    user = accounts.create_user(db, "zhang", PASSWORD, Role.SUPERVISOR)
+def test_inactive_user_cannot_authenticate(session: Session) -> None:
+    user = accounts.create_user(session, "zhang", PASSWORD, Role.SUPERVISOR)
     user.active = False
 
-    assert accounts.authenticate(db, "zhang", PASSWORD) is None
-    assert accounts.active_user(db, user.id) is None
+    assert accounts.authenticate(session, "zhang", PASSWORD) is None
+    assert accounts.active_user(session, user.id) is None
 
 
 @pytest.mark.parametrize(
@@ -62,29 +53,29 @@ def test_inactive_user_cannot_authenticate(db: Session) -> None:
     ],
 )
 def test_create_user_refuses_bad_input(
-    db: Session, username: str, password: str, kwargs: dict[str, object], message: str
+    session: Session, username: str, password: str, kwargs: dict[str, object], message: str
 ) -> None:
     factories.UserFactory(username="taken")
 
     with pytest.raises(accounts.AccountError, match=message):
-        accounts.create_user(db, username, password, Role.VOLUNTEER, **kwargs)  # type: ignore[arg-type]
+        accounts.create_user(session, username, password, Role.VOLUNTEER, **kwargs)  # type: ignore[arg-type]
 
 
-def test_set_password_replaces_the_old_one(db: Session) -> None:
-    accounts.create_user(db, "zhang", PASSWORD, Role.SUPERVISOR)
+def test_set_password_replaces_the_old_one(session: Session) -> None:
+    accounts.create_user(session, "zhang", PASSWORD, Role.SUPERVISOR)
 
-    accounts.set_password(db, "zhang", "another long password")
+    accounts.set_password(session, "zhang", "another long password")
 
-    assert accounts.authenticate(db, "zhang", PASSWORD) is None
-    assert accounts.authenticate(db, "zhang", "another long password") is not None
-
-
-def _user(db: Session, username: str) -> User | None:
-    db.rollback()  # a new transaction sees what the command committed
-    return db.scalars(select(User).where(User.username == username)).one_or_none()
+    assert accounts.authenticate(session, "zhang", PASSWORD) is None
+    assert accounts.authenticate(session, "zhang", "another long password") is not None
 
 
-def test_users_create_prompts_twice_and_stores_a_hash(app: Flask, db: Session) -> None:
+def _user(session: Session, username: str) -> User | None:
+    session.rollback()  # a new transaction sees what the command committed
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def test_users_create_prompts_twice_and_stores_a_hash(app: Flask, session: Session) -> None:
     result = app.test_cli_runner().invoke(
         args=["users", "create", "--role", "supervisor", "--display-name", "王主管", "wang"],
         input=f"{PASSWORD}\n{PASSWORD}\n",
@@ -92,7 +83,7 @@ def test_users_create_prompts_twice_and_stores_a_hash(app: Flask, db: Session) -
 
     assert result.exit_code == 0, result.output
     assert "created supervisor wang" in result.output
-    user = _user(db, "wang")
+    user = _user(session, "wang")
     assert user is not None
     assert user.role is Role.SUPERVISOR
     assert user.display_name == "王主管"
@@ -101,7 +92,7 @@ def test_users_create_prompts_twice_and_stores_a_hash(app: Flask, db: Session) -
     assert check_password_hash(user.password_hash, PASSWORD)
 
 
-def test_users_create_refuses_mismatched_confirmation(app: Flask, db: Session) -> None:
+def test_users_create_refuses_mismatched_confirmation(app: Flask, session: Session) -> None:
     result = app.test_cli_runner().invoke(
         args=["users", "create", "--role", "admin", "wang"],
         input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
@@ -109,14 +100,16 @@ def test_users_create_refuses_mismatched_confirmation(app: Flask, db: Session) -
 
     assert "do not match" in result.output
     assert result.exit_code == 0
-    user = _user(db, "wang")
+    user = _user(session, "wang")
     assert user is not None
     assert check_password_hash(user.password_hash, PASSWORD)
 
 
-def test_users_create_reads_password_stdin_and_links_a_volunteer(app: Flask, db: Session) -> None:
+def test_users_create_reads_password_stdin_and_links_a_volunteer(
+    app: Flask, session: Session
+) -> None:
     volunteer = factories.VolunteerFactory()
-    db.commit()
+    session.commit()
 
     result = app.test_cli_runner().invoke(
         args=[
@@ -135,7 +128,7 @@ def test_users_create_reads_password_stdin_and_links_a_volunteer(app: Flask, db:
     )
 
     assert result.exit_code == 0, result.output
-    user = _user(db, "li")
+    user = _user(session, "li")
     assert user is not None
     assert (user.role, user.volunteer_id, user.locale) == (Role.VOLUNTEER, volunteer.id, "en")
     assert check_password_hash(user.password_hash, PASSWORD)
@@ -150,10 +143,10 @@ def test_users_create_reads_password_stdin_and_links_a_volunteer(app: Flask, db:
     ],
 )
 def test_users_create_fails_with_a_message(
-    app: Flask, db: Session, args: list[str], stdin: str, message: str
+    app: Flask, session: Session, args: list[str], stdin: str, message: str
 ) -> None:
     factories.UserFactory(username="taken")
-    db.commit()
+    session.commit()
 
     result = app.test_cli_runner().invoke(
         args=["users", "create", "--password-stdin", *args], input=f"{stdin}\n"
@@ -161,21 +154,21 @@ def test_users_create_fails_with_a_message(
 
     assert result.exit_code != 0
     assert message in result.output
-    assert _user(db, "new") is None
+    assert _user(session, "new") is None
 
 
-def test_users_set_password(app: Flask, db: Session) -> None:
+def test_users_set_password(app: Flask, session: Session) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
 
     result = app.test_cli_runner().invoke(
         args=["users", "set-password", "--password-stdin", "zhang"], input="brand new password\n"
     )
 
     assert result.exit_code == 0, result.output
-    db.rollback()
-    assert accounts.authenticate(db, "zhang", "brand new password") is not None
-    assert accounts.authenticate(db, "zhang", factories.PASSWORD) is None
+    session.rollback()
+    assert accounts.authenticate(session, "zhang", "brand new password") is not None
+    assert accounts.authenticate(session, "zhang", factories.PASSWORD) is None
 
 
 def test_password_hashes_are_werkzeug_compatible_both_ways() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,8 @@ from sqlalchemy.orm import Session
 from hotline.devtools.simulator import Caller, Simulator
 from hotline.models import Call, CallEvent, Recording, Ticket, TicketCounter, Volunteer
 from tests.conftest import wipe
+from tests.helpers import SHORT_ZH
 
-SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "speech"
-VOICEMAIL = SPEECH / "zh" / "uberi_chinese.wav"
 # Callbacks the carrier sends asynchronously: they may arrive in any order.
 ASYNC_HOOKS = ("/voice/status", "/voice/recording-status", "/voice/recording")
 
@@ -26,7 +24,7 @@ Request = tuple[str, dict[str, str]]
 SCENARIOS = {
     "answered": Caller(presses=["2", "1"], volunteers=["answer"]),
     "hunt then voicemail": Caller(
-        presses=["0"], volunteers=["no-answer", "busy"], voicemail=VOICEMAIL
+        presses=["0"], volunteers=["no-answer", "busy"], voicemail=SHORT_ZH
     ),
     "empty voicemail": Caller(presses=["4", "2"]),
     "abandoned": Caller(presses=["1"], hang_up_in_menu=True),

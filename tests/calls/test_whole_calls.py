@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -26,9 +25,7 @@ from hotline.models import (
     TicketSource,
     Volunteer,
 )
-
-SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "speech"
-VOICEMAIL = SPEECH / "zh" / "paddlespeech_zh.wav"
+from tests.helpers import VOICEMAIL
 
 
 def only_call(session: Session) -> tuple[Call, Ticket]:

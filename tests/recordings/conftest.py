@@ -1,4 +1,5 @@
-"""Fixtures of the transcription job and CLI tests: the real dev model, the carrier's host."""
+"""Fixtures of the transcription job and CLI tests: the app with the real dev model, the carrier's
+recordings host and a clip it serves."""
 
 from __future__ import annotations
 
@@ -7,20 +8,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy.orm import Session
 
 from hotline import create_app
 from hotline.telephony import FakeTelephony
-from tests import factories
 from tests.conftest import make_settings, wipe
-from tests.helpers import RecordingsHost, model_dir, recordings_host
-from transcripts import LoadedModel, load_model
-
-
-@pytest.fixture(scope="module")
-def model() -> LoadedModel:
-    """The real dev model, loaded once (the library caches it for the whole run)."""
-    return load_model(model_dir())
+from tests.helpers import SHORT_ZH, RecordingsHost, recordings_host
+from transcripts import LoadedModel
 
 
 @pytest.fixture
@@ -45,11 +38,10 @@ def app(make_app: Callable[..., Flask], model: LoadedModel) -> Flask:
     return make_app(vosk_model=model.path)
 
 
-@pytest.fixture
-def db(session: Session) -> Iterator[Session]:
-    """The test session with the factories bound to it."""
-    with factories.bound(session):
-        yield session
+@pytest.fixture(scope="module")
+def short_zh() -> bytes:
+    """A short real Mandarin clip, as the carrier would serve it."""
+    return SHORT_ZH.read_bytes()
 
 
 @pytest.fixture

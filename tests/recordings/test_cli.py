@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
-from hotline.models import Recording, RecordingStatus, Transcript
+from hotline.models import RecordingStatus, Transcript
 from hotline.tasks.transcription import process_recording
 from tests.helpers import (
     MANIFEST_ROWS,
     SHORT_ZH,
     SPEECH,
     RecordingsHost,
+    fresh,
     queued_jobs,
     voicemail,
 )
@@ -36,14 +37,6 @@ SMALL_CN = "vosk-model-small-cn-0.22"
 def cli(app: Flask, *args: str) -> Result:
     """Run `flask transcripts ARGS` against `app`."""
     return app.test_cli_runner().invoke(args=["transcripts", *args])
-
-
-def fresh(db: Session, recording: Recording) -> Recording:
-    """The recording as committed by the command."""
-    db.expire_all()
-    row = db.get(Recording, recording.id)
-    assert row is not None
-    return row
 
 
 def test_run_prints_the_text_then_every_word(app: Flask, model: LoadedModel) -> None:
@@ -126,18 +119,18 @@ def test_install_model_from_a_local_zip(make_app: Callable[..., Flask], tmp_path
 
 
 def test_retry_inline_runs_pending_then_failed_recordings(
-    app: Flask, db: Session, host: RecordingsHost
+    app: Flask, session: Session, host: RecordingsHost
 ) -> None:
     clip = SHORT_ZH.read_bytes()
-    pending = voicemail(db, host, clip)  # never queued: the broker was down
-    failed = voicemail(db, host, clip, status=S.FAILED, failure_reason="download: HTTP 404")
-    old = voicemail(db, host, clip, status=S.FAILED, created_at=utcnow() - timedelta(days=30))
+    pending = voicemail(session, host, clip)  # never queued: the broker was down
+    failed = voicemail(session, host, clip, status=S.FAILED, failure_reason="download: HTTP 404")
+    old = voicemail(session, host, clip, status=S.FAILED, created_at=utcnow() - timedelta(days=30))
     since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%d")
 
     first = cli(app, "retry", "--inline", "--since", since)
     assert first.exit_code == 0, first.output
     assert "    1  transcribed" in first.stdout
-    assert [fresh(db, r).status for r in (pending, failed, old)] == [
+    assert [fresh(session, r).status for r in (pending, failed, old)] == [
         S.TRANSCRIBED,
         S.FAILED,
         S.FAILED,
@@ -146,13 +139,15 @@ def test_retry_inline_runs_pending_then_failed_recordings(
     second = cli(app, "retry", "--failed", "--inline", "--since", since)
     assert second.exit_code == 0, second.output
     assert "    1  transcribed" in second.stdout
-    row = fresh(db, failed)
+    row = fresh(session, failed)
     assert (row.status, row.failure_reason) == (S.TRANSCRIBED, None)
-    assert fresh(db, old).status is S.FAILED
+    assert fresh(session, old).status is S.FAILED
 
 
-def test_retry_queues_jobs_for_the_worker(app: Flask, db: Session, host: RecordingsHost) -> None:
-    failed = voicemail(db, host, SHORT_ZH.read_bytes(), status=S.FAILED, failure_reason="x")
+def test_retry_queues_jobs_for_the_worker(
+    app: Flask, session: Session, host: RecordingsHost
+) -> None:
+    failed = voicemail(session, host, SHORT_ZH.read_bytes(), status=S.FAILED, failure_reason="x")
     queued_jobs(app)
 
     result = cli(app, "retry", "--failed")
@@ -160,14 +155,14 @@ def test_retry_queues_jobs_for_the_worker(app: Flask, db: Session, host: Recordi
     assert result.exit_code == 0, result.output
     assert "    1  queued" in result.stdout
     assert queued_jobs(app) == [failed.id]
-    row = fresh(db, failed)
+    row = fresh(session, failed)
     assert (row.status, row.enqueued_at is not None) == (S.AWAITING_DOWNLOAD, True)
 
 
 def test_reprocess_keeps_the_old_transcript_as_history(
-    app: Flask, db: Session, host: RecordingsHost, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, SHORT_ZH.read_bytes())
+    recording = voicemail(session, host, SHORT_ZH.read_bytes())
     process_recording(recording.id)
     since = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%d")
 
@@ -175,10 +170,10 @@ def test_reprocess_keeps_the_old_transcript_as_history(
 
     assert result.exit_code == 0, result.output
     assert "    1  transcribed" in result.stdout
-    db.expire_all()
-    history = db.scalars(select(Transcript).order_by(Transcript.id)).all()
+    session.expire_all()
+    history = session.scalars(select(Transcript).order_by(Transcript.id)).all()
     assert [t.current for t in history] == [False, True]
-    assert fresh(db, recording).status is S.TRANSCRIBED
+    assert fresh(session, recording).status is S.TRANSCRIBED
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from hotline.tasks.transcription import process_recording
 from tests import factories
 from tests.conftest import PUBLIC_BASE_URL, make_settings, sign
 from tests.helpers import (
-    SHORT_ZH,
     RecordingsHost,
     fresh,
     media_policy,
@@ -33,12 +32,6 @@ from tests.helpers import (
 )
 
 S = RecordingStatus
-
-
-@pytest.fixture(scope="module")
-def short_zh() -> bytes:
-    """A short real Mandarin clip, as the carrier would serve it."""
-    return SHORT_ZH.read_bytes()
 
 
 def incoming_call_seconds(client: FlaskClient, call_sid: str) -> tuple[float, str]:
@@ -76,16 +69,16 @@ def stuck_download(host: RecordingsHost, recording_id: int) -> Iterator[None]:
 
 
 def test_incoming_call_is_answered_while_a_download_is_stuck(
-    app: Flask, client: FlaskClient, db: Session, host: RecordingsHost, short_zh: bytes
+    app: Flask, client: FlaskClient, session: Session, host: RecordingsHost, short_zh: bytes
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
 
     with stuck_download(host, recording.id):
         elapsed, first_verb = incoming_call_seconds(client, "CA" + "1" * 32)
 
     assert first_verb == "Gather"
     assert elapsed < 1.0, f"incoming call took {elapsed:.2f} s while a download was stuck"
-    assert fresh(db, recording).status is S.TRANSCRIBED
+    assert fresh(session, recording).status is S.TRANSCRIBED
 
 
 @pytest.mark.postgres
@@ -128,7 +121,7 @@ def test_no_transaction_is_open_while_a_download_is_stuck_on_postgresql(
     ],
 )
 def test_recording_url_that_can_never_work_fails_at_once_and_nothing_is_sent(
-    db: Session,
+    session: Session,
     host: RecordingsHost,
     short_zh: bytes,
     recording_url: str,
@@ -136,15 +129,15 @@ def test_recording_url_that_can_never_work_fails_at_once_and_nothing_is_sent(
 ) -> None:
     with recordings_host() as evil:
         evil.credentials = None
-        recording = voicemail(db, host, short_zh)
+        recording = voicemail(session, host, short_zh)
         evil.publish(recording.recording_sid, short_zh)
         url = recording_url.format(evil=evil.netloc, media=host.netloc)
-        db.execute(update(Recording).where(Recording.id == recording.id).values(url=url))
-        db.commit()
+        session.execute(update(Recording).where(Recording.id == recording.id).values(url=url))
+        session.commit()
 
         process_recording(recording.id)  # no NotReady: nothing to retry
 
-        row = fresh(db, recording)
+        row = fresh(session, recording)
         assert (row.status, row.attempts) == (S.FAILED, 1)
         assert row.failure_reason is not None
         assert row.failure_reason.startswith("download refused: ")
@@ -153,14 +146,14 @@ def test_recording_url_that_can_never_work_fails_at_once_and_nothing_is_sent(
 
 
 def test_plain_http_is_refused_unless_allowed(
-    make_app: Callable[..., Flask], db: Session, host: RecordingsHost, short_zh: bytes
+    make_app: Callable[..., Flask], session: Session, host: RecordingsHost, short_zh: bytes
 ) -> None:
     make_app(carrier_media_allow_http=False)
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
 
     process_recording(recording.id)
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert row.status is S.FAILED
     assert row.failure_reason == (
         "download refused: RecordingUrl scheme 'http' is not allowed (https only)"
@@ -243,7 +236,7 @@ def test_trickled_download_stops_at_the_time_limit_and_is_retried(
     ],
 )
 def test_body_that_is_not_audio_is_refused_and_not_kept(
-    db: Session,
+    session: Session,
     host: RecordingsHost,
     app: Flask,
     content_type: str,
@@ -251,11 +244,11 @@ def test_body_that_is_not_audio_is_refused_and_not_kept(
     reason: str,
 ) -> None:
     host.content_type = content_type
-    recording = voicemail(db, host, body)
+    recording = voicemail(session, host, body)
 
     process_recording(recording.id)
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert row.status is S.FAILED
     assert row.failure_reason is not None and reason in row.failure_reason
     recordings_dir = app.extensions["hotline.settings"].recordings_dir

@@ -42,7 +42,6 @@ from tests.helpers import (
     RecordingsHost,
     fresh,
     media_policy,
-    model_dir,
     queued_jobs,
     ticket_of,
     tools,
@@ -51,12 +50,6 @@ from tests.helpers import (
 from transcripts import LoadedModel, transcribe
 
 S = RecordingStatus
-
-
-@pytest.fixture(scope="module")
-def short_zh() -> bytes:
-    """A short real Mandarin clip, as the carrier would serve it."""
-    return SHORT_ZH.read_bytes()
 
 
 def silent_wav(seconds: float = 2.0) -> bytes:
@@ -90,20 +83,20 @@ def run_domain(
 
 
 def test_download_is_retried_until_the_carrier_has_the_file(
-    app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
     host.failures = [404, 404]
 
     for _ in range(2):
         with pytest.raises(NotReady, match="HTTP 404"):
             process_recording(recording.id)
-        row = fresh(db, recording)
+        row = fresh(session, recording)
         assert row.status is S.AWAITING_DOWNLOAD
         assert row.failure_reason and "HTTP 404" in row.failure_reason
     process_recording(recording.id)
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert row.status is S.TRANSCRIBED
     assert row.failure_reason is None
     assert row.attempts == 4  # three downloads, one transcription
@@ -115,13 +108,13 @@ def test_download_is_retried_until_the_carrier_has_the_file(
     assert row.size_bytes == len(short_zh)
     assert host.requests == [f"/Recordings/{row.recording_sid}.wav"] * 3
     expected = transcribe(SHORT_ZH, model, language="zh").text
-    assert db.scalars(select(Transcript.text)).all() == [expected]
+    assert session.scalars(select(Transcript.text)).all() == [expected]
 
 
 def test_retries_back_off_for_about_ten_minutes_then_fail(
-    db: Session, host: RecordingsHost, short_zh: bytes
+    session: Session, host: RecordingsHost, short_zh: bytes
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
     host.failures = [503] * (MAX_RETRIES + 1)
 
     countdowns = []
@@ -134,7 +127,7 @@ def test_retries_back_off_for_about_ten_minutes_then_fail(
         finally:
             process_recording.pop_request()
         countdowns.append(retry.value.when)
-    assert fresh(db, recording).status is S.AWAITING_DOWNLOAD
+    assert fresh(session, recording).status is S.AWAITING_DOWNLOAD
 
     process_recording.push_request(retries=MAX_RETRIES, called_directly=False)
     try:
@@ -144,7 +137,7 @@ def test_retries_back_off_for_about_ten_minutes_then_fail(
 
     assert countdowns == [5, 10, 20, 40, 80, 160, 265]
     assert 9 * 60 <= sum(countdowns) <= 11 * 60
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert row.status is S.FAILED
     assert row.failure_reason is not None and "HTTP 503" in row.failure_reason
     assert row.attempts == MAX_RETRIES + 1
@@ -189,49 +182,49 @@ def test_failed_download_leaves_no_file(
 
 
 def test_refused_download_fails_at_once(
-    make_app: Callable[..., Flask], db: Session, host: RecordingsHost, short_zh: bytes
+    make_app: Callable[..., Flask], session: Session, host: RecordingsHost, short_zh: bytes
 ) -> None:
     make_app(carrier_auth_token="not-the-token")
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
 
     process_recording(recording.id)
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert row.status is S.FAILED
     assert row.failure_reason == (
         f"download refused: HTTP 401 from {host.base_url}/Recordings/{row.recording_sid}.wav"
     )
     assert row.attempts == 1
-    assert ticket_of(db, recording).summary == WAITING_SUMMARY
+    assert ticket_of(session, recording).summary == WAITING_SUMMARY
 
 
 def test_carrier_copy_is_deleted_once_stored(
     make_app: Callable[..., Flask],
-    db: Session,
+    session: Session,
     host: RecordingsHost,
     short_zh: bytes,
     telephony: FakeTelephony,
     model: LoadedModel,
 ) -> None:
     make_app(vosk_model=model.path, delete_recordings_at_carrier=True)
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
 
     process_recording(recording.id)
     process_recording(recording.id)
 
     assert telephony.deleted_recordings == [recording.recording_sid]
-    assert fresh(db, recording).status is S.TRANSCRIBED
+    assert fresh(session, recording).status is S.TRANSCRIBED
 
 
 def test_carrier_refusing_the_deletion_is_only_logged(
     app: Flask,
-    db: Session,
+    session: Session,
     host: RecordingsHost,
     short_zh: bytes,
     model: LoadedModel,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
 
     def refuse(sid: str) -> None:
         raise TelephonyError(f"deleting recording {sid} failed: HTTP 500")
@@ -246,29 +239,29 @@ def test_carrier_refusing_the_deletion_is_only_logged(
 
 
 def test_duplicate_delivery_changes_nothing(
-    db: Session, host: RecordingsHost, short_zh: bytes
+    session: Session, host: RecordingsHost, short_zh: bytes
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
     process_recording(recording.id)
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     before = {c.key: getattr(row, c.key) for c in Recording.__table__.columns}
-    ticket = ticket_of(db, recording)
+    ticket = ticket_of(session, recording)
     ticket_before = (ticket.summary, ticket.transcript_text)
 
     process_recording(recording.id)  # a duplicate, or a redelivery after a worker crash
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert {c.key: getattr(row, c.key) for c in Recording.__table__.columns} == before
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 1
-    ticket = ticket_of(db, recording)
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 1
+    ticket = ticket_of(session, recording)
     assert (ticket.summary, ticket.transcript_text) == ticket_before
     assert len(host.requests) == 1
 
 
 def test_second_claim_loses(
-    app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
     results: list[job.JobResult] = []
 
     def other_worker_first() -> LoadedModel:
@@ -282,18 +275,18 @@ def test_second_claim_loses(
         (S.TRANSCRIBED, results[0].detail),
         (S.TRANSCRIBED, "another worker has it"),
     ]
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 1
-    assert fresh(db, recording).attempts == 2  # one download, one transcription
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 1
+    assert fresh(session, recording).attempts == 2  # one download, one transcription
 
 
 def test_job_leaves_a_recording_another_worker_is_transcribing(
-    app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
     seen: list[job.JobResult] = []
 
     def while_decoding() -> None:
-        if fresh(db, recording).status is S.TRANSCRIBING and not seen:
+        if fresh(session, recording).status is S.TRANSCRIBING and not seen:
             seen.append(run_domain(app, recording.id, tools(app, model)))
 
     result = run_domain(app, recording.id, tools(app, model), after_commit=while_decoding)
@@ -302,36 +295,36 @@ def test_job_leaves_a_recording_another_worker_is_transcribing(
         (S.TRANSCRIBING, "another worker is transcribing it")
     ]
     assert result.status is S.TRANSCRIBED
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 1
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 1
 
 
 def test_abandoned_transcription_is_taken_over_after_the_lease(
-    app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
     run_domain(app, recording.id, tools(app, None))  # stored, waiting for a model
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     row.status = S.TRANSCRIBING  # its worker died mid-decode, its lease ran out
     row.lease_holder = "a-dead-worker"
     row.lease_expires_at = utcnow() - timedelta(seconds=1)
-    db.commit()
+    session.commit()
 
     result = run_domain(app, recording.id, tools(app, model))
 
     assert result.status is S.TRANSCRIBED
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 1
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 1
 
 
 def test_late_result_of_a_taken_over_job_is_dropped(
-    app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
 
     def taken_over_while_decoding() -> None:
-        row = fresh(db, recording)
+        row = fresh(session, recording)
         if row.status is S.TRANSCRIBING:
             row.attempts += 1  # another worker's claim, once the lease ran out
-            db.commit()
+            session.commit()
 
     result = run_domain(
         app, recording.id, tools(app, model), after_commit=taken_over_while_decoding
@@ -341,14 +334,14 @@ def test_late_result_of_a_taken_over_job_is_dropped(
         S.TRANSCRIBING,
         "another worker took it over; result dropped",
     )
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 0
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 0
 
 
 def test_recording_that_keeps_killing_workers_fails(
-    app: Flask, db: Session, host: RecordingsHost, short_zh: bytes
+    app: Flask, session: Session, host: RecordingsHost, short_zh: bytes
 ) -> None:
     recording = voicemail(
-        db,
+        session,
         host,
         short_zh,
         status=S.TRANSCRIBING,
@@ -359,7 +352,7 @@ def test_recording_that_keeps_killing_workers_fails(
 
     process_recording(recording.id)
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert row.status is S.FAILED
     assert row.failure_reason == f"gave up after {job.MAX_ATTEMPTS} attempts"
 
@@ -368,23 +361,23 @@ def test_recording_that_keeps_killing_workers_fails(
 
 
 def test_status_machine_through_every_state(
-    app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
     seen: list[tuple[RecordingStatus, int]] = []
-    stamps = [fresh(db, recording).updated_at]
+    stamps = [fresh(session, recording).updated_at]
 
     def watch() -> None:
-        row = fresh(db, recording)
+        row = fresh(session, recording)
         seen.append((row.status, row.attempts))
         stamps.append(row.updated_at)
 
     waiting = run_domain(app, recording.id, tools(app, None), after_commit=watch)
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     seen.append((row.status, row.attempts))
     stamps.append(row.updated_at)
     done = run_domain(app, recording.id, tools(app, model), after_commit=watch)
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     seen.append((row.status, row.attempts))
     stamps.append(row.updated_at)
 
@@ -403,21 +396,21 @@ def test_status_machine_through_every_state(
 
 def test_without_a_model_recordings_wait_and_the_worker_says_so_once(
     make_app: Callable[..., Flask],
-    db: Session,
+    session: Session,
     host: RecordingsHost,
     short_zh: bytes,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Nothing configured, an empty models dir, and the dev model package not allowed.
     make_app(vosk_model=None, vosk_model_packages=False)
-    first, second = voicemail(db, host, short_zh), voicemail(db, host, short_zh)
+    first, second = voicemail(session, host, short_zh), voicemail(session, host, short_zh)
 
     with caplog.at_level(logging.ERROR, logger="hotline.tasks.transcription"):
         process_recording(first.id)
         process_recording(second.id)
 
     for recording in (first, second):
-        row = fresh(db, recording)
+        row = fresh(session, recording)
         assert (row.status, row.enqueued_at, row.sha256) == (
             S.AWAITING_MODEL,
             None,
@@ -426,95 +419,95 @@ def test_without_a_model_recordings_wait_and_the_worker_says_so_once(
     assert [r.getMessage() for r in caplog.records if "no Vosk model" in r.getMessage()] == [
         caplog.records[0].getMessage()
     ]
-    assert ticket_of(db, first).summary == WAITING_SUMMARY
+    assert ticket_of(session, first).summary == WAITING_SUMMARY
 
 
 def test_unusable_configured_model_also_waits(
     make_app: Callable[..., Flask],
-    db: Session,
+    session: Session,
     host: RecordingsHost,
     short_zh: bytes,
     tmp_path: Path,
 ) -> None:
     make_app(vosk_model=tmp_path / "no-such-model")
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
 
     process_recording(recording.id)
 
-    assert fresh(db, recording).status is S.AWAITING_MODEL
+    assert fresh(session, recording).status is S.AWAITING_MODEL
 
 
-def test_corrupt_audio_fails_and_the_ticket_stays(db: Session, host: RecordingsHost) -> None:
-    recording = voicemail(db, host, b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(200))
+def test_corrupt_audio_fails_and_the_ticket_stays(session: Session, host: RecordingsHost) -> None:
+    recording = voicemail(session, host, b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(200))
 
     process_recording(recording.id)
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert row.status is S.FAILED
     assert row.failure_reason is not None
     assert row.failure_reason.startswith("audio unreadable: ")
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 0
-    ticket = ticket_of(db, recording)
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 0
+    ticket = ticket_of(session, recording)
     assert (ticket.summary, ticket.transcript_text) == (WAITING_SUMMARY, "")
 
 
 def test_silence_gives_an_empty_transcript_and_a_clear_summary(
-    db: Session, host: RecordingsHost
+    session: Session, host: RecordingsHost
 ) -> None:
-    recording = voicemail(db, host, silent_wav())
+    recording = voicemail(session, host, silent_wav())
 
     process_recording(recording.id)
 
-    assert fresh(db, recording).status is S.TRANSCRIBED
-    transcript = db.scalars(select(Transcript)).one()
+    assert fresh(session, recording).status is S.TRANSCRIBED
+    transcript = session.scalars(select(Transcript)).one()
     assert (transcript.text, transcript.words, transcript.audio_duration_s) == ("", [], 2.0)
-    ticket = ticket_of(db, recording)
+    ticket = ticket_of(session, recording)
     assert (ticket.summary, ticket.transcript_text) == ("留言无可识别语音，请回电", "")
 
 
 def test_reprocessing_keeps_older_transcripts_as_history(
-    app: Flask, db: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, short_zh: bytes, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
     process_recording(recording.id)
 
-    with app.extensions["hotline.db"].sessions() as session:
+    with app.extensions["hotline.db"].sessions() as worker:
         result = job.retranscribe(
-            session,
+            worker,
             recording.id,
             utcnow,
             model,
             app.extensions["hotline.settings"].recordings_dir,
-            commit=session.commit,
+            commit=worker.commit,
         )
-        session.commit()
+        worker.commit()
 
     assert result.status is S.TRANSCRIBED
-    rows = db.scalars(select(Transcript).order_by(Transcript.id)).all()
+    rows = session.scalars(select(Transcript).order_by(Transcript.id)).all()
     assert [t.current for t in rows] == [False, True]
     assert rows[0].text == rows[1].text
-    assert ticket_of(db, recording).transcript_text == rows[1].text
+    assert ticket_of(session, recording).transcript_text == rows[1].text
 
 
 # --- queueing and the sweep -----------------------------------------------------------------
 
 
 def test_broker_down_leaves_the_recording_for_the_sweep(
-    make_app: Callable[..., Flask], db: Session, host: RecordingsHost, short_zh: bytes
+    make_app: Callable[..., Flask], session: Session, host: RecordingsHost, short_zh: bytes
 ) -> None:
     down = make_app(broker_url="redis://127.0.0.1:1")
-    recording = voicemail(db, host, short_zh)
+    recording = voicemail(session, host, short_zh)
 
     with down.app_context():
         assert enqueue_download(recording.id) is False
-    assert fresh(db, recording).enqueued_at is None
+    assert fresh(session, recording).enqueued_at is None
 
     up = make_app()
     queued_jobs(up)
     sweep_recordings()
 
     assert queued_jobs(up) == [recording.id]
-    assert fresh(db, recording).enqueued_at is not None
+    assert fresh(session, recording).enqueued_at is not None
     sweep_recordings()  # queued a moment ago: left alone
     assert queued_jobs(up) == []
 
@@ -544,7 +537,7 @@ EXPIRED = -timedelta(seconds=1)
     ],
 )
 def test_due_for_queueing(
-    db: Session,
+    session: Session,
     status: RecordingStatus,
     enqueued_ago: timedelta | None,
     lease_left: timedelta | None,
@@ -559,69 +552,73 @@ def test_due_for_queueing(
         lease_expires_at=None if lease_left is None else now + lease_left,
         updated_at=now,  # other writes move updated_at; it says nothing of the lease
     )
-    db.flush()
+    session.flush()
 
-    found = recording_queue.due_for_queueing(db, now, model_available=model_available)
+    found = recording_queue.due_for_queueing(session, now, model_available=model_available)
 
     assert found == ([recording.id] if due else [])
 
 
 def test_sweep_queues_waiting_recordings_once_a_model_is_installed(
-    make_app: Callable[..., Flask], db: Session, host: RecordingsHost, short_zh: bytes
+    make_app: Callable[..., Flask],
+    session: Session,
+    host: RecordingsHost,
+    short_zh: bytes,
+    model_dir: Path,
 ) -> None:
     without = make_app(vosk_model=None, vosk_model_packages=False)
-    recording = voicemail(db, host, short_zh, enqueued_at=utcnow())
+    recording = voicemail(session, host, short_zh, enqueued_at=utcnow())
     process_recording(recording.id)
-    assert fresh(db, recording).status is S.AWAITING_MODEL
+    assert fresh(session, recording).status is S.AWAITING_MODEL
     queued_jobs(without)
     sweep_recordings()
     assert queued_jobs(without) == []
 
-    make_app(vosk_model=model_dir())  # the operator installs a model
+    make_app(vosk_model=model_dir)  # the operator installs a model
     sweep_recordings()
     assert queued_jobs(without) == [recording.id]
     process_recording(recording.id)
 
-    assert fresh(db, recording).status is S.TRANSCRIBED
+    assert fresh(session, recording).status is S.TRANSCRIBED
 
 
 # --- a whole call ---------------------------------------------------------------------------
 
 
 def test_voicemail_of_a_simulated_call_reaches_its_ticket(
-    make_app: Callable[..., Flask], db: Session, model: LoadedModel
+    make_app: Callable[..., Flask], session: Session, model: LoadedModel
 ) -> None:
     # The simulator serves the voicemail on the loopback media host the worker trusts.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = make_app(vosk_model=model.path, carrier_media_hosts=(f"127.0.0.1:{port}",))
-    tickets.ensure_categories(db)
-    db.commit()
+    tickets.ensure_categories(session)
+    session.commit()
     settled: list[bool] = []
 
     def worker(recording_sid: str) -> None:
         # What the worker does while the carrier still serves the file.
-        assert recording_queue.download_settled(db, recording_sid) is False
-        recording_id = db.scalar(
+        assert recording_queue.download_settled(session, recording_sid) is False
+        recording_id = session.scalar(
             select(Recording.id).where(Recording.recording_sid == recording_sid)
         )
-        db.rollback()
+        session.rollback()
         assert recording_id is not None
         process_recording(recording_id)
-        settled.append(recording_queue.download_settled(db, recording_sid))
+        settled.append(recording_queue.download_settled(session, recording_sid))
 
     talk = Simulator.for_app(app, echo=lambda line: None).run(
         Caller(presses=["0"], voicemail=VOICEMAIL), linger=worker
     )
 
     assert settled == [True]
-    recording = db.scalars(select(Recording)).one()
+    recording = session.scalars(select(Recording)).one()
     assert recording.recording_sid == talk.recording_sid
     assert recording.status is S.TRANSCRIBED
     expected = transcribe(VOICEMAIL, model, language="zh").text
     assert expected
-    ticket = ticket_of(db, recording)
+    ticket = ticket_of(session, recording)
     assert ticket.transcript_text == expected
     limit = tickets.SUMMARY_CHARS
     assert ticket.summary == (expected if len(expected) <= limit else expected[: limit - 1] + "…")

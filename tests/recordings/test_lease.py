@@ -99,24 +99,24 @@ def test_dead_workers_recording_is_transcribed_once_after_its_lease(
     line: tuple[Flask, Clock], host: RecordingsHost, model: LoadedModel
 ) -> None:
     app, clock = line
-    with app.extensions["hotline.db"].sessions() as db, factories.bound(db):
-        recording = voicemail(db, host, VOICEMAIL.read_bytes())
+    with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
+        recording = voicemail(session, host, VOICEMAIL.read_bytes())
         claimed_at = clock.at
 
         def die_once_claimed() -> None:
-            if fresh(db, recording).status is S.TRANSCRIBING:
+            if fresh(session, recording).status is S.TRANSCRIBING:
                 raise WorkerDied
 
-        with pytest.raises(WorkerDied), app.extensions["hotline.db"].sessions() as session:
+        with pytest.raises(WorkerDied), app.extensions["hotline.db"].sessions() as worker:
 
             def commit() -> None:
-                session.commit()
+                worker.commit()
                 die_once_claimed()
 
             job.process(
-                session, recording.id, clock, tools(app, model), last_try=False, commit=commit
+                worker, recording.id, clock, tools(app, model), last_try=False, commit=commit
             )
-        row = fresh(db, recording)
+        row = fresh(session, recording)
         assert (row.status, row.lease_expires_at) == (S.TRANSCRIBING, claimed_at + LEASE)
 
         for minutes in (1, 4, 7, 9):  # the sweep runs while the dead worker's lease lasts
@@ -131,15 +131,15 @@ def test_dead_workers_recording_is_transcribed_once_after_its_lease(
             assert sweep_queues(app) == []
             process_recording(recording.id)  # a duplicate delivery changes nothing
 
-        row = fresh(db, recording)
+        row = fresh(session, recording)
         assert (row.status, row.attempts, row.lease_holder) == (S.TRANSCRIBED, 3, None)
-        assert db.scalar(select(func.count()).select_from(Transcript)) == 1
-        assert ticket_of(db, recording).transcript_text == row.transcripts[0].text
+        assert session.scalar(select(func.count()).select_from(Transcript)) == 1
+        assert ticket_of(session, recording).transcript_text == row.transcripts[0].text
 
 
 def test_requeueing_does_not_renew_a_dead_workers_lease_on_the_wall_clock(
     app: Flask,
-    db: Session,
+    session: Session,
     host: RecordingsHost,
     model: LoadedModel,
     monkeypatch: pytest.MonkeyPatch,
@@ -147,10 +147,10 @@ def test_requeueing_does_not_renew_a_dead_workers_lease_on_the_wall_clock(
     # On the real clock, with a one-second lease: re-queueing writes the row (and so moves
     # updated_at), which must not make the dead worker's claim look alive again.
     monkeypatch.setattr(lease, "TRANSCRIBE_LEASE", timedelta(seconds=1))
-    recording = voicemail(db, host, VOICEMAIL.read_bytes())
+    recording = voicemail(session, host, VOICEMAIL.read_bytes())
 
     def die_once_claimed() -> None:
-        if fresh(db, recording).status is S.TRANSCRIBING:
+        if fresh(session, recording).status is S.TRANSCRIBING:
             raise WorkerDied
 
     with pytest.raises(WorkerDied):
@@ -160,23 +160,23 @@ def test_requeueing_does_not_renew_a_dead_workers_lease_on_the_wall_clock(
     assert sweep_queues(app) == [recording.id]
     process_recording(recording.id)
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert (row.status, row.attempts) == (S.TRANSCRIBED, 3)
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 1
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 1
 
 
 def test_live_worker_renews_its_lease_and_is_never_overtaken(
-    make_app: Callable[..., Flask], db: Session, host: RecordingsHost, model: LoadedModel
+    make_app: Callable[..., Flask], session: Session, host: RecordingsHost, model: LoadedModel
 ) -> None:
     # A machine so busy that the decode takes far longer than the lease: a minute a chunk.
     clock = Clock(utcnow(), step=timedelta(minutes=1))
     app = make_app(clock=clock, vosk_model=model.path)
-    recording = voicemail(db, host, VOICEMAIL.read_bytes())
+    recording = voicemail(session, host, VOICEMAIL.read_bytes())
     claimed_at: list[datetime] = []
     rivals: list[job.JobResult] = []
 
     def rival_after_the_first_lease() -> None:
-        if fresh(db, recording).status is not S.TRANSCRIBING:
+        if fresh(session, recording).status is not S.TRANSCRIBING:
             return
         claimed_at.append(claimed_at[0] if claimed_at else clock.at)
         if clock.at > claimed_at[0] + LEASE + timedelta(minutes=2) and not rivals:
@@ -190,21 +190,21 @@ def test_live_worker_renews_its_lease_and_is_never_overtaken(
 
     assert [r.detail for r in rivals] == ["another worker is transcribing it"]
     assert result.status is S.TRANSCRIBED
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 1
-    assert fresh(db, recording).attempts == 2  # one download, one transcription
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 1
+    assert fresh(session, recording).attempts == 2  # one download, one transcription
 
 
 def test_worker_that_lost_its_lease_stops_decoding(
-    app: Flask, db: Session, host: RecordingsHost, model: LoadedModel
+    app: Flask, session: Session, host: RecordingsHost, model: LoadedModel
 ) -> None:
-    recording = voicemail(db, host, VOICEMAIL.read_bytes())
+    recording = voicemail(session, host, VOICEMAIL.read_bytes())
 
     def taken_over() -> None:
-        row = fresh(db, recording)
+        row = fresh(session, recording)
         if row.status is S.TRANSCRIBING and row.lease_holder != "another-worker":
             row.lease_holder = "another-worker"
             row.attempts += 1
-            db.commit()
+            session.commit()
 
     clock = Clock(utcnow(), step=timedelta(minutes=1))
     result = run_job(app, recording.id, tools(app, model), clock, after_commit=taken_over)
@@ -213,8 +213,8 @@ def test_worker_that_lost_its_lease_stops_decoding(
         S.TRANSCRIBING,
         "another worker took it over; decoding stopped",
     )
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 0
-    assert fresh(db, recording).lease_holder == "another-worker"
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 0
+    assert fresh(session, recording).lease_holder == "another-worker"
 
 
 def run_job(
@@ -263,13 +263,13 @@ def test_worker_killed_mid_transcription_is_transcribed_once_after_its_lease(
     make_app: Callable[..., Flask],
     database_url: str,
     tmp_path: Path,
-    db: Session,
+    session: Session,
     host: RecordingsHost,
     model: LoadedModel,
 ) -> None:
     clock = Clock(utcnow())
     app = make_app(clock=clock, vosk_model=model.path)
-    recording = voicemail(db, host, LONG_CLIP.read_bytes())
+    recording = voicemail(session, host, LONG_CLIP.read_bytes())
     worker = subprocess.Popen(  # noqa: S603  (our own interpreter and script)
         [sys.executable, "-c", WORKER, database_url, str(tmp_path), str(model.path)]
         + [host.netloc, str(recording.id)],
@@ -278,17 +278,17 @@ def test_worker_killed_mid_transcription_is_transcribed_once_after_its_lease(
     )
     try:
         deadline = time.monotonic() + 60
-        while fresh(db, recording).status is not S.TRANSCRIBING:
+        while fresh(session, recording).status is not S.TRANSCRIBING:
             assert worker.poll() is None, "the worker ended before it started transcribing"
             assert time.monotonic() < deadline, "the worker never started transcribing"
-            db.rollback()
+            session.rollback()
             time.sleep(0.02)
-        db.rollback()
+        session.rollback()
         os.kill(worker.pid, signal.SIGKILL)
     finally:
         worker.wait(timeout=30)
-    row = fresh(db, recording)
-    db.rollback()
+    row = fresh(session, recording)
+    session.rollback()
     assert (row.status, worker.returncode) == (S.TRANSCRIBING, -signal.SIGKILL)
     assert row.lease_expires_at is not None
     lease_end = row.lease_expires_at
@@ -302,7 +302,7 @@ def test_worker_killed_mid_transcription_is_transcribed_once_after_its_lease(
     clock.at = lease_end + timedelta(minutes=30)
     assert sweep_queues(app) == []
 
-    row = fresh(db, recording)
+    row = fresh(session, recording)
     assert row.status is S.TRANSCRIBED
-    assert db.scalar(select(func.count()).select_from(Transcript)) == 1
-    assert db.scalar(select(Recording.attempts).where(Recording.id == recording.id)) == 3
+    assert session.scalar(select(func.count()).select_from(Transcript)) == 1
+    assert session.scalar(select(Recording.attempts).where(Recording.id == recording.id)) == 3

@@ -30,11 +30,13 @@ def invoke(app: Flask, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_show_prints_the_chain_at_a_local_time_and_the_fallback(app: Flask, db: Session) -> None:
+def test_show_prints_the_chain_at_a_local_time_and_the_fallback(
+    app: Flask, session: Session
+) -> None:
     a, b = VolunteerFactory(name="张伟"), VolunteerFactory(name="王芳")
     RotationFactory(members=[a])
     RotationFactory(layer=2, members=[b])
-    db.commit()
+    session.commit()
     code, out = invoke(app, "show", "--at", "2026-12-01 03:00")
     assert code == 0
     assert out.splitlines() == [
@@ -50,51 +52,55 @@ def test_show_prints_the_chain_at_a_local_time_and_the_fallback(app: Flask, db: 
     ]
 
 
-def test_coverage_exits_1_when_there_is_a_gap(app: Flask, db: Session) -> None:
+def test_coverage_exits_1_when_there_is_a_gap(app: Flask, session: Session) -> None:
     now = utcnow()
     RotationFactory(
         members=[VolunteerFactory()],
         starts_at=now - timedelta(days=1),
         ends_at=now + timedelta(days=2),
     )
-    db.commit()
+    session.commit()
     code, out = invoke(app, "coverage", "--days", "3")
     assert code == 1
     assert out.startswith("GAP ")
     assert "1 gaps, 1 windows without backup, 0 conflicts in the next 3 days" in out
 
 
-def test_coverage_exits_0_when_covered(app: Flask, db: Session) -> None:
+def test_coverage_exits_0_when_covered(app: Flask, session: Session) -> None:
     RotationFactory(members=[VolunteerFactory()], starts_at=utcnow() - timedelta(days=1))
-    db.commit()
+    session.commit()
     code, out = invoke(app, "coverage", "--days", "30")
     assert code == 0
     assert "0 gaps" in out
 
 
-def test_import_reports_errors_and_imports_nothing(app: Flask, db: Session, tmp_path: Path) -> None:
+def test_import_reports_errors_and_imports_nothing(
+    app: Flask, session: Session, tmp_path: Path
+) -> None:
     path = tmp_path / "volunteers.csv"
     path.write_text("姓名,手机\n张伟,13800000101\n王芳,123\n", encoding="utf-8-sig")
     code, out = invoke(app, "import", str(path))
     assert code == 1
     assert f"{path}: line 3, mobile: not a mobile number: '123'" in out
     assert "1 errors: nothing imported" in out
-    assert db.scalar(select(func.count()).select_from(Volunteer)) == 0
+    assert session.scalar(select(func.count()).select_from(Volunteer)) == 0
 
 
-def test_import_reads_a_gb18030_csv_from_excel(app: Flask, db: Session, tmp_path: Path) -> None:
+def test_import_reads_a_gb18030_csv_from_excel(
+    app: Flask, session: Session, tmp_path: Path
+) -> None:
     path = tmp_path / "volunteers.csv"
     path.write_bytes("姓名,手机\n张伟,13800000101\n".encode("gb18030"))
     code, out = invoke(app, "import", str(path))
     assert (code, out.strip()) == (0, "imported 1 new and 0 updated volunteers")
-    assert db.scalars(select(Volunteer.name)).all() == ["张伟"]
+    assert session.scalars(select(Volunteer.name)).all() == ["张伟"]
 
 
-def test_fairness_prints_each_team_and_the_spread(app: Flask, db: Session) -> None:
+def test_fairness_prints_each_team_and_the_spread(app: Flask, session: Session) -> None:
     a, b = VolunteerFactory(name="张伟"), VolunteerFactory(name="王芳")
     RotationFactory(members=[a, b])
     CallFactory(answered_by_id=a.id, started_at=datetime.fromisoformat("2026-12-01T09:00:00+08:00"))
-    db.commit()
+    session.commit()
     code, out = invoke(app, "fairness", "--from", "2026-12-01", "--to", "2026-12-04")
     assert code == 0
     lines = out.splitlines()

@@ -11,19 +11,19 @@ from tests.factories import CommunityFactory
 from tests.rota.factories import TeamFactory, VolunteerFactory
 
 
-def count(db: Session, model: type) -> int:
-    return db.scalar(select(func.count()).select_from(model)) or 0
+def count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def run(db: Session, text: str, **kw: bool):  # type: ignore[no-untyped-def]
-    return import_volunteers(db, text.strip().splitlines(), **kw)
+def run(session: Session, text: str, **kw: bool):  # type: ignore[no-untyped-def]
+    return import_volunteers(session, text.strip().splitlines(), **kw)
 
 
-def test_import_creates_volunteers_with_chinese_headers(db: Session) -> None:
+def test_import_creates_volunteers_with_chinese_headers(session: Session) -> None:
     east = CommunityFactory(code="dongcheng", name="东城社区")
     team = TeamFactory(name="东城一队", community_id=east.id)
     report = run(
-        db,
+        session,
         """
 姓名,手机,党员,服务队,语言,在岗
 张伟,138 0000 0101,是,东城一队,"zh,en",是
@@ -31,7 +31,7 @@ def test_import_creates_volunteers_with_chinese_headers(db: Session) -> None:
 """,
     )
     assert (report.ok, report.created, report.updated) == (True, 2, 0)
-    zhang = db.scalars(select(Volunteer).where(Volunteer.name == "张伟")).one()
+    zhang = session.scalars(select(Volunteer).where(Volunteer.name == "张伟")).one()
     assert (zhang.mobile, zhang.party_member, zhang.team_id, zhang.community_id) == (
         "+8613800000101",
         True,
@@ -39,7 +39,7 @@ def test_import_creates_volunteers_with_chinese_headers(db: Session) -> None:
         east.id,
     )
     assert zhang.languages == "zh,en"
-    wang = db.scalars(select(Volunteer).where(Volunteer.name == "王芳")).one()
+    wang = session.scalars(select(Volunteer).where(Volunteer.name == "王芳")).one()
     assert (wang.party_member, wang.languages, wang.active, wang.team_id) == (
         False,
         "zh",
@@ -48,17 +48,17 @@ def test_import_creates_volunteers_with_chinese_headers(db: Session) -> None:
     )
 
 
-def test_reimport_updates_by_mobile(db: Session) -> None:
+def test_reimport_updates_by_mobile(session: Session) -> None:
     VolunteerFactory(name="旧名", mobile="+8613800000101")
-    report = run(db, "name,mobile,active\n新名,13800000101,no")
+    report = run(session, "name,mobile,active\n新名,13800000101,no")
     assert (report.created, report.updated) == (0, 1)
-    volunteer = db.scalars(select(Volunteer)).one()
+    volunteer = session.scalars(select(Volunteer)).one()
     assert (volunteer.name, volunteer.active) == ("新名", False)
 
 
-def test_any_error_imports_nothing_and_reports_every_row(db: Session) -> None:
+def test_any_error_imports_nothing_and_reports_every_row(session: Session) -> None:
     report = run(
-        db,
+        session,
         """
 name,mobile,party_member,team,community,languages
 甲,13800000101,yes,,,
@@ -79,20 +79,20 @@ name,mobile,party_member,team,community,languages
         RowError(7, "languages", "not language tags: english"),
         RowError(7, "community", "unknown community '无此社区'"),
     ]
-    assert count(db, Volunteer) == 0
+    assert count(session, Volunteer) == 0
 
 
-def test_unknown_and_missing_columns_are_reported(db: Session) -> None:
-    report = run(db, "name,phone\n甲,13800000101")
+def test_unknown_and_missing_columns_are_reported(session: Session) -> None:
+    report = run(session, "name,phone\n甲,13800000101")
     assert report.errors == [
         RowError(1, "phone", "unknown column"),
         RowError(1, "mobile", "required column missing"),
     ]
 
 
-def test_create_missing_makes_teams_and_communities(db: Session) -> None:
+def test_create_missing_makes_teams_and_communities(session: Session) -> None:
     report = run(
-        db,
+        session,
         """
 name,mobile,team,community
 甲,13800000101,新队,新社区
@@ -102,20 +102,20 @@ name,mobile,team,community
         create_missing=True,
     )
     assert report.ok, report.errors
-    team = db.scalars(select(Team)).one()
-    community = db.scalars(select(Community)).one()
+    team = session.scalars(select(Team)).one()
+    community = session.scalars(select(Community)).one()
     assert (team.name, team.community_id, community.name) == ("新队", community.id, "新社区")
-    assert db.scalars(select(Volunteer.community_id)).all() == [community.id] * 3
+    assert session.scalars(select(Volunteer.community_id)).all() == [community.id] * 3
 
 
-def test_team_in_another_community_is_an_error(db: Session) -> None:
+def test_team_in_another_community_is_an_error(session: Session) -> None:
     east, west = CommunityFactory(name="东城社区"), CommunityFactory(name="西苑社区")
     TeamFactory(name="东城一队", community_id=east.id)
-    report = run(db, f"name,mobile,team,community\n甲,13800000101,东城一队,{west.name}")
+    report = run(session, f"name,mobile,team,community\n甲,13800000101,东城一队,{west.name}")
     assert report.errors == [RowError(2, "team", "东城一队 belongs to another community")]
 
 
-def test_a_new_team_needs_a_community(db: Session) -> None:
-    report = run(db, "name,mobile,team\n甲,13800000101,新队", create_missing=True)
+def test_a_new_team_needs_a_community(session: Session) -> None:
+    report = run(session, "name,mobile,team\n甲,13800000101,新队", create_missing=True)
     assert report.errors == [RowError(2, "team", "a new team needs its community")]
-    assert count(db, Team) == 0
+    assert count(session, Team) == 0

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline import rota
 from hotline.models import Role
-from tests.rota.pages import log_in
+from tests.helpers import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH_CATALOG = ROOT / "hotline" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
@@ -41,9 +41,9 @@ def test_every_rota_error_message_is_translated_into_chinese() -> None:
     assert sorted(m for m in messages if not zh.get(m)) == []
 
 
-def test_error_keeps_its_msgid_and_params_and_reads_in_english(db: Session) -> None:
+def test_error_keeps_its_msgid_and_params_and_reads_in_english(session: Session) -> None:
     with pytest.raises(rota.RotaError) as refused:
-        rota.member_ids(db, ["13800000999", "13800000998"])
+        rota.member_ids(session, ["13800000999", "13800000998"])
 
     assert refused.value.message == "no volunteer has the mobile %(mobiles)s"
     assert refused.value.params == {"mobiles": "13800000999, 13800000998"}
@@ -51,9 +51,9 @@ def test_error_keeps_its_msgid_and_params_and_reads_in_english(db: Session) -> N
 
 
 def test_refused_override_is_explained_in_the_pages_language(
-    client: FlaskClient, db: Session
+    client: FlaskClient, session: Session
 ) -> None:
-    log_in(client, db, role=Role.SUPERVISOR)
+    sign_in(client, session, role=Role.SUPERVISOR)
     form = {
         "mobile": "13800000999",
         "layer": "1",
@@ -71,9 +71,9 @@ def test_refused_override_is_explained_in_the_pages_language(
 
 
 def test_refused_swap_step_is_explained_in_chinese_with_its_params(
-    client: FlaskClient, db: Session
+    client: FlaskClient, session: Session
 ) -> None:
-    log_in(client, db, role=Role.SUPERVISOR)
+    sign_in(client, session, role=Role.SUPERVISOR)
 
     html = client.post("/rota/swaps/999/approve", follow_redirects=True).get_data(as_text=True)
     assert '<p class="flash flash-error" role="status">找不到换班申请 999</p>' in html

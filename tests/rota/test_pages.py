@@ -18,9 +18,8 @@ from hotline.rota.ical import feed_token
 from hotline.rota.swaps import open_swaps
 from hotline.web.rota import init_rota_pages
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import cn
+from tests.helpers import cn, page
 from tests.rota.factories import OverrideFactory, RotationFactory, VolunteerFactory
-from tests.rota.pages import log_in, page
 
 
 @pytest.fixture
@@ -30,12 +29,6 @@ def app(make_app: Callable[..., Flask]) -> Flask:
     if "rota" not in app.blueprints:
         init_rota_pages(app)
     return app
-
-
-@pytest.fixture
-def sign_in(client: FlaskClient, db: Session) -> Callable[..., User]:
-    """Create a user, commit everything so far, and log the client in as them."""
-    return lambda **kwargs: log_in(client, db, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +79,7 @@ def test_my_shifts_needs_a_volunteer_login(
 
 
 def test_calendar_shows_layers_overrides_and_gaps(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     a, b, cover = (
         VolunteerFactory(name="张伟"),
@@ -117,7 +110,7 @@ def test_month_view_has_every_day(client: FlaskClient, sign_in: Callable[..., Us
 
 
 def test_adding_a_rotation_from_the_form(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     a, b = VolunteerFactory(mobile="+8613800000101"), VolunteerFactory(mobile="+8613800000102")
     sign_in(role=Role.SUPERVISOR)
@@ -134,8 +127,8 @@ def test_adding_a_rotation_from_the_form(
     }
     response = client.post("/rota/rotations", data=form)
     assert response.status_code == 302
-    db.expire_all()
-    rotation = db.scalars(select(Rotation)).one()
+    session.expire_all()
+    rotation = session.scalars(select(Rotation)).one()
     assert "仅周五 周六" in page(client, "/rota/rotations")
     assert [m.volunteer_id for m in rotation.members] == [b.id, a.id]
     assert (rotation.weekdays, rotation.hours_from.hour, rotation.starts_at) == (
@@ -146,7 +139,7 @@ def test_adding_a_rotation_from_the_form(
 
 
 def test_unknown_member_mobile_adds_nothing(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     sign_in(role=Role.SUPERVISOR)
     form = {
@@ -159,11 +152,11 @@ def test_unknown_member_mobile_adds_nothing(
     }
     html = client.post("/rota/rotations", data=form, follow_redirects=True).get_data(as_text=True)
     assert "13800000999" in html
-    assert db.scalars(select(Rotation)).all() == []
+    assert session.scalars(select(Rotation)).all() == []
 
 
 def test_adding_and_cancelling_an_override(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     cover = VolunteerFactory(mobile="+8613800000103")
     boss = sign_in(role=Role.SUPERVISOR)
@@ -176,16 +169,16 @@ def test_adding_and_cancelling_an_override(
         "ends": (start + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M"),
     }
     assert client.post("/rota/overrides", data=form).status_code == 302
-    override = db.scalars(select(Override)).one()
+    override = session.scalars(select(Override)).one()
     assert (override.volunteer_id, override.layer, override.created_by_id) == (cover.id, 2, boss.id)
     assert "病假顶班" in page(client, "/rota/overrides")
     assert client.post(f"/rota/overrides/{override.id}/cancel").status_code == 302
-    db.expire_all()
-    assert db.get(Override, override.id).cancelled_at is not None  # type: ignore[union-attr]
+    session.expire_all()
+    assert session.get(Override, override.id).cancelled_at is not None  # type: ignore[union-attr]
 
 
 def test_swap_offered_taken_and_approved_through_the_pages(
-    app: Flask, db: Session, sign_in: Callable[..., User]
+    app: Flask, session: Session, sign_in: Callable[..., User]
 ) -> None:
     a, b = VolunteerFactory(name="张伟"), VolunteerFactory(name="王芳")
     tomorrow = utcnow().replace(microsecond=0) + timedelta(days=1)
@@ -198,7 +191,7 @@ def test_swap_offered_taken_and_approved_through_the_pages(
         (boss, {"role": Role.SUPERVISOR}),
     ):
         user = UserFactory(**kwargs)
-        db.commit()
+        session.commit()
         accounts[user.username] = client
         client.post("/login", data={"username": user.username, "password": PASSWORD})
 
@@ -209,18 +202,18 @@ def test_swap_offered_taken_and_approved_through_the_pages(
         "ends": (tomorrow + timedelta(hours=12)).isoformat(),
     }
     assert offerer.post("/rota/me/offer", data=window).status_code == 302
-    swap = open_swaps(db, utcnow())[0]
+    swap = open_swaps(session, utcnow())[0]
     assert "张伟" in page(taker, "/rota/me")
     assert taker.post(f"/rota/swaps/{swap.id}/take").status_code == 302
     assert "王芳" in page(boss, "/rota/swaps")
     assert boss.post(f"/rota/swaps/{swap.id}/approve").status_code == 302
-    db.expire_all()
-    assert db.get(type(swap), swap.id).status is SwapStatus.APPROVED  # type: ignore[union-attr]
-    assert [d.volunteer_id for d in rota.on_duty(db, tomorrow + timedelta(hours=1))] == [b.id]
+    session.expire_all()
+    assert session.get(type(swap), swap.id).status is SwapStatus.APPROVED  # type: ignore[union-attr]
+    assert [d.volunteer_id for d in rota.on_duty(session, tomorrow + timedelta(hours=1))] == [b.id]
 
 
 def test_a_volunteer_cannot_withdraw_someone_elses_swap(
-    app: Flask, client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    app: Flask, client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     a, b = VolunteerFactory(), VolunteerFactory()
     tomorrow = utcnow() + timedelta(days=1)
@@ -228,7 +221,7 @@ def test_a_volunteer_cannot_withdraw_someone_elses_swap(
     from hotline.rota.swaps import offer_swap
 
     swap = offer_swap(
-        db,
+        session,
         volunteer_id=a.id,
         layer=1,
         starts_at=tomorrow,
@@ -237,15 +230,15 @@ def test_a_volunteer_cannot_withdraw_someone_elses_swap(
     )
     sign_in(role=Role.VOLUNTEER, volunteer_id=b.id)
     client.post(f"/rota/swaps/{swap.id}/cancel")
-    db.expire_all()
-    assert db.get(type(swap), swap.id).status is SwapStatus.OFFERED  # type: ignore[union-attr]
+    session.expire_all()
+    assert session.get(type(swap), swap.id).status is SwapStatus.OFFERED  # type: ignore[union-attr]
 
 
-def test_ical_feed_by_token(client: FlaskClient, db: Session) -> None:
+def test_ical_feed_by_token(client: FlaskClient, session: Session) -> None:
     a = VolunteerFactory()
     RotationFactory(members=[a], starts_at=utcnow())
-    token = feed_token(db, a.id)
-    db.commit()
+    token = feed_token(session, a.id)
+    session.commit()
     response = client.get(f"/rota/calendar/{token}.ics")
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
@@ -254,18 +247,18 @@ def test_ical_feed_by_token(client: FlaskClient, db: Session) -> None:
 
 
 def test_my_shifts_shows_the_feed_address(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     a = VolunteerFactory()
     RotationFactory(members=[a], starts_at=utcnow())
     sign_in(role=Role.VOLUNTEER, volunteer_id=a.id)
     html = page(client, "/rota/me")
-    token = feed_token(db, a.id)
+    token = feed_token(session, a.id)
     assert f"https://hotline.example.org/rota/calendar/{token}.ics" in html
 
 
 def test_coverage_and_fairness_pages(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     now = utcnow()
     RotationFactory(

@@ -257,21 +257,21 @@ def test_rota_arithmetic_equals_the_brute_force_reference(
 
 
 @pytest.fixture
-def pool(db: Session) -> list[Volunteer]:
+def pool(session: Session) -> list[Volunteer]:
     return VolunteerFactory.create_batch(VOLUNTEERS)
 
 
-def store(db: Session, s: Scenario, pool: list[Volunteer]) -> None:
+def store(session: Session, s: Scenario, pool: list[Volunteer]) -> None:
     """Replace whatever the last example stored by this scenario's rows."""
     for model in (RotationMember, Rotation, Override, Leave):
-        db.execute(delete(model))
-    db.execute(update(Volunteer).values(active=True))
+        session.execute(delete(model))
+    session.execute(update(Volunteer).values(active=True))
     for number in s.inactive:
         pool[number].active = False
     for r in s.rotations:
         start = s.at(r.start)
         rota.create_rotation(
-            db,
+            session,
             name="r",
             member_ids=[pool[n].id for n in r.members],
             starts_at=start,
@@ -285,10 +285,10 @@ def store(db: Session, s: Scenario, pool: list[Volunteer]) -> None:
         )
     for o in s.overrides:
         # One flush each: ids follow creation order, and the latest override wins.
-        db.add(Override(volunteer_id=pool[o.number].id, layer=o.layer, **span(s, o)))
-        db.flush()
-    db.add_all(Leave(volunteer_id=pool[w.number].id, **span(s, w)) for w in s.leaves)
-    db.flush()
+        session.add(Override(volunteer_id=pool[o.number].id, layer=o.layer, **span(s, o)))
+        session.flush()
+    session.add_all(Leave(volunteer_id=pool[w.number].id, **span(s, w)) for w in s.leaves)
+    session.flush()
 
 
 def span(s: Scenario, w: Window) -> dict[str, datetime]:
@@ -300,14 +300,14 @@ def span(s: Scenario, w: Window) -> dict[str, datetime]:
 )
 @given(scenarios, st.lists(st.integers(0, int(SPAN / MINUTE) - 1), min_size=5, max_size=15))
 def test_on_duty_matches_the_reference_without_duplicates_honouring_overrides(
-    db: Session, pool: list[Volunteer], scenario: Scenario, minutes: list[int]
+    session: Session, pool: list[Volunteer], scenario: Scenario, minutes: list[int]
 ) -> None:
-    store(db, scenario, pool)
+    store(session, scenario, pool)
     reference = Reference(scenario)
     number = {v.id: i for i, v in enumerate(pool)}
-    windows = rota.shifts_between(db, scenario.start, scenario.start + SPAN)
+    windows = rota.shifts_between(session, scenario.start, scenario.start + SPAN)
     for t in sorted({scenario.at(m) for m in minutes}):
-        chain = rota.on_duty(db, t)
+        chain = rota.on_duty(session, t)
         got = [(d.layer, number[d.volunteer_id]) for d in chain if d.volunteer_id]
         assert got == reference.chain(t), t
         assert len({d.volunteer_id for d in chain}) == len(chain)

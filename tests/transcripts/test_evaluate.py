@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.transcripts.conftest import MANIFEST, ZH_CLIP
+from tests.helpers import MANIFEST
+from tests.transcripts.conftest import ZH_CLIP
 from transcripts import LoadedModel
 from transcripts.evaluate import EvalReport, cer, evaluate_manifest, metric_for, wer
 

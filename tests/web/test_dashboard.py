@@ -31,7 +31,7 @@ from hotline.models import (
     Volunteer,
 )
 from tests import factories
-from tests.web.pages import csrf_token, log_in, text
+from tests.helpers import csrf_token, log_in, text
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "hotline" / "translations"
@@ -42,9 +42,11 @@ CALL_LINK = re.compile(r'href="/calls/(\d+)"')
 # Login, logout and sessions
 
 
-def test_login_with_the_right_password_opens_the_tickets(client: FlaskClient, db: Session) -> None:
+def test_login_with_the_right_password_opens_the_tickets(
+    client: FlaskClient, session: Session
+) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
 
     response = log_in(client, "zhang")
 
@@ -64,10 +66,10 @@ def test_login_with_the_right_password_opens_the_tickets(client: FlaskClient, db
     ids=["wrong-password", "unknown-user", "inactive-user"],
 )
 def test_login_fails_with_a_message(
-    client: FlaskClient, db: Session, username: str, password: str, active: bool
+    client: FlaskClient, session: Session, username: str, password: str, active: bool
 ) -> None:
     factories.UserFactory(username="zhang", active=active)
-    db.commit()
+    session.commit()
 
     response = log_in(client, username, password)
 
@@ -85,10 +87,10 @@ def test_logout_ends_the_session(client: FlaskClient, sign_in: Callable[..., Use
     assert client.get("/tickets").status_code == 302
 
 
-def test_every_dashboard_page_sends_anonymous_users_to_login(app: Flask, db: Session) -> None:
+def test_every_dashboard_page_sends_anonymous_users_to_login(app: Flask, session: Session) -> None:
     call = factories.CallFactory()
     ticket = factories.TicketFactory(call=call)
-    db.commit()
+    session.commit()
     values = {"call_id": call.id, "number": ticket.number}
     client = app.test_client()
     pages = [
@@ -107,9 +109,9 @@ def test_every_dashboard_page_sends_anonymous_users_to_login(app: Flask, db: Ses
         assert response.headers["Location"].startswith("/login?next="), url
 
 
-def test_login_returns_to_the_page_that_asked(client: FlaskClient, db: Session) -> None:
+def test_login_returns_to_the_page_that_asked(client: FlaskClient, session: Session) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
 
     redirect = client.get("/calls?page=1").headers["Location"]
     login_page = text(client.get(redirect))
@@ -130,9 +132,9 @@ def test_login_returns_to_the_page_that_asked(client: FlaskClient, db: Session) 
         "tickets",
     ],
 )
-def test_login_never_redirects_off_site(client: FlaskClient, db: Session, target: str) -> None:
+def test_login_never_redirects_off_site(client: FlaskClient, session: Session, target: str) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
 
     response = client.post(
         "/login",
@@ -147,11 +149,11 @@ def test_login_never_redirects_off_site(client: FlaskClient, db: Session, target
 
 
 def test_login_without_a_csrf_token_is_rejected(
-    app: Flask, client: FlaskClient, db: Session
+    app: Flask, client: FlaskClient, session: Session
 ) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
     form = {"username": "zhang", "password": factories.PASSWORD}
 
     refused = client.post("/login", data=form)
@@ -226,7 +228,7 @@ def test_browser_language_is_used_without_a_choice(client: FlaskClient) -> None:
 
 
 def test_users_saved_language_wins_and_the_switch_saves_it(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     user = sign_in(locale="en")
     client.set_cookie("lang", "zh")
@@ -235,7 +237,7 @@ def test_users_saved_language_wins_and_the_switch_saves_it(
 
     client.post("/language", data={"lang": "zh"})
     client.delete_cookie("lang")
-    db.refresh(user)
+    session.refresh(user)
     assert user.locale == "zh"
     assert "<h1>工单</h1>" in text(client.get("/tickets"))
 
@@ -244,7 +246,7 @@ def test_users_saved_language_wins_and_the_switch_saves_it(
 
 
 def test_calls_are_listed_newest_first_in_local_time(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     older = factories.CallFactory(
         started_at=datetime(2026, 1, 5, 6, 3, tzinfo=UTC), outcome=CallOutcome.VOICEMAIL
@@ -275,7 +277,7 @@ def test_empty_lists_say_so(client: FlaskClient, sign_in: Callable[..., User]) -
 
 
 def test_volunteer_sees_only_own_calls_with_masked_numbers(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     me: Volunteer = factories.VolunteerFactory()
     other: Volunteer = factories.VolunteerFactory()
@@ -299,7 +301,7 @@ def test_volunteer_sees_only_own_calls_with_masked_numbers(
 
 
 def test_volunteer_gets_403_on_someone_elses_call_or_ticket(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     me: Volunteer = factories.VolunteerFactory()
     theirs = factories.CallFactory(answered_by_id=factories.VolunteerFactory().id)
@@ -316,7 +318,7 @@ def test_volunteer_gets_403_on_someone_elses_call_or_ticket(
 
 
 def test_volunteer_login_without_a_volunteer_sees_no_calls(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     call = factories.CallFactory(answered_by_id=None)
     sign_in(role=Role.VOLUNTEER, volunteer_id=None)
@@ -344,7 +346,7 @@ def test_ids_too_large_for_the_database_are_404(
 
 
 def test_call_detail_shows_timeline_path_chain_recordings_and_ticket(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     first: Volunteer = factories.VolunteerFactory(name="张三")
     second: Volunteer = factories.VolunteerFactory(name="李四")
@@ -416,7 +418,7 @@ def test_call_detail_shows_timeline_path_chain_recordings_and_ticket(
 
 
 def test_call_without_ticket_events_or_path_still_renders(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     call = factories.CallFactory(outcome=CallOutcome.IN_PROGRESS, from_number="")
     sign_in()
@@ -434,7 +436,7 @@ def test_call_without_ticket_events_or_path_still_renders(
 
 
 @pytest.fixture
-def varied_tickets(db: Session) -> dict[str, object]:
+def varied_tickets(session: Session) -> dict[str, object]:
     """Tickets that differ in one field each, created 2026-03-01 .. 03-04 local time."""
     water = factories.CategoryFactory(name_zh="水电维修", name_en="Water and power repair")
     lock = factories.CategoryFactory(name_zh="紧急开锁", name_en="Emergency lock-out", urgent=True)
@@ -479,7 +481,7 @@ def varied_tickets(db: Session) -> dict[str, object]:
 )
 def test_ticket_filters_return_exactly_the_matching_tickets(
     client: FlaskClient,
-    db: Session,
+    session: Session,
     sign_in: Callable[..., User],
     varied_tickets: dict[str, object],
     query: dict[str, str],
@@ -499,7 +501,7 @@ def test_ticket_filters_return_exactly_the_matching_tickets(
 
 
 def test_urgent_tickets_come_first_then_newest(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     now = utcnow()
     urgent = Priority.URGENT
@@ -516,7 +518,7 @@ def test_urgent_tickets_come_first_then_newest(
 
 
 def test_ticket_list_pages_keep_the_filter(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     now = utcnow()
     tickets = [factories.TicketFactory(created_at=now - timedelta(minutes=i)) for i in range(27)]
@@ -545,7 +547,7 @@ def test_ticket_list_pages_keep_the_filter(
 )
 def test_bad_filter_values_show_an_error_instead_of_tickets(
     client: FlaskClient,
-    db: Session,
+    session: Session,
     sign_in: Callable[..., User],
     query: dict[str, str],
     message: str,
@@ -563,7 +565,7 @@ def test_bad_filter_values_show_an_error_instead_of_tickets(
 
 
 def test_ticket_filter_offers_category_names_in_the_page_language(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     factories.CategoryFactory(name_zh="管网维修", name_en="Pipe network")
     sign_in(locale="en")
@@ -575,7 +577,7 @@ def test_ticket_filter_offers_category_names_in_the_page_language(
 
 
 def test_ticket_detail_shows_every_field_and_flags_overdue(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     call = factories.CallFactory()
     ticket = factories.TicketFactory(
@@ -613,7 +615,7 @@ def test_ticket_detail_shows_every_field_and_flags_overdue(
 
 
 def test_resolved_or_not_yet_due_tickets_are_not_overdue(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     past = utcnow() - timedelta(hours=1)
     resolved = factories.TicketFactory(status=TicketStatus.RESOLVED, due_at=past)
@@ -635,7 +637,7 @@ def test_resolved_or_not_yet_due_tickets_are_not_overdue(
 
 
 def test_ticket_without_call_category_or_community_renders(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     ticket = factories.TicketFactory(source=None)
     sign_in(locale="en")

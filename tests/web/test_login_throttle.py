@@ -15,7 +15,7 @@ from hotline.extensions import limiter
 from hotline.web.dashboard import throttle
 from tests import factories
 from tests.conftest import service_unavailable
-from tests.web.pages import log_in, text
+from tests.helpers import log_in, text
 
 WRONG = "not the password"
 THROTTLED = "登录失败次数过多"
@@ -36,10 +36,10 @@ def assert_throttled(client: FlaskClient, username: str, from_address: str) -> N
 
 
 def test_failed_logins_are_throttled_per_account_across_addresses(
-    client: FlaskClient, db: Session
+    client: FlaskClient, session: Session
 ) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
     for n in range(throttle.ACCOUNT_FAILURES):
         # Usernames are compared trimmed and case-insensitively, and so are they counted.
         name = "ZHANG " if n % 2 else "zhang"
@@ -48,17 +48,17 @@ def test_failed_logins_are_throttled_per_account_across_addresses(
     assert_throttled(client, "zhang", address(99))
     # Other accounts are not held up.
     factories.UserFactory(username="li")
-    db.commit()
+    session.commit()
     assert log_in(client, "li", address=address(99)).status_code == 302
 
 
 def test_failed_logins_are_throttled_per_address_across_accounts(
-    client: FlaskClient, db: Session
+    client: FlaskClient, session: Session
 ) -> None:
     factories.UserFactory(username="zhang")
     for n in range(throttle.ADDRESS_FAILURES):
         factories.UserFactory(username=f"user{n}")
-    db.commit()
+    session.commit()
     for n in range(throttle.ADDRESS_FAILURES):
         assert log_in(client, f"user{n}", WRONG, address=address(1)).status_code == 200
 
@@ -67,18 +67,22 @@ def test_failed_logins_are_throttled_per_address_across_accounts(
     assert log_in(client, "zhang", address=address(2)).status_code == 302
 
 
-def test_one_more_failure_is_allowed_before_the_limit(client: FlaskClient, db: Session) -> None:
+def test_one_more_failure_is_allowed_before_the_limit(
+    client: FlaskClient, session: Session
+) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
     for _ in range(throttle.ACCOUNT_FAILURES - 1):
         assert log_in(client, "zhang", WRONG).status_code == 200
 
     assert log_in(client, "zhang").status_code == 302
 
 
-def test_successful_logins_are_not_counted(app: Flask, client: FlaskClient, db: Session) -> None:
+def test_successful_logins_are_not_counted(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
     for _ in range(throttle.ADDRESS_FAILURES + 1):
         assert log_in(client, "zhang").status_code == 302
         client.post("/logout")
@@ -86,9 +90,9 @@ def test_successful_logins_are_not_counted(app: Flask, client: FlaskClient, db: 
     assert log_in(client, "zhang").status_code == 302
 
 
-def test_login_is_allowed_again_after_the_window(client: FlaskClient, db: Session) -> None:
+def test_login_is_allowed_again_after_the_window(client: FlaskClient, session: Session) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
     for _ in range(throttle.ACCOUNT_FAILURES):
         log_in(client, "zhang", WRONG)
     assert_throttled(client, "zhang", "127.0.0.1")
@@ -99,7 +103,7 @@ def test_login_is_allowed_again_after_the_window(client: FlaskClient, db: Sessio
     assert client.get("/tickets").status_code == 200
 
 
-def test_the_throttle_message_is_translated(client: FlaskClient, db: Session) -> None:
+def test_the_throttle_message_is_translated(client: FlaskClient, session: Session) -> None:
     for _ in range(throttle.ACCOUNT_FAILURES):
         log_in(client, "nobody", WRONG)
     client.set_cookie("lang", "en")
@@ -126,10 +130,12 @@ def test_the_counts_live_in_the_brokers_redis_else_in_memory(broker_url: str, st
 
 
 @pytest.fixture
-def redis_app(make_app: Callable[..., Flask], db: Session) -> Iterator[tuple[Flask, redis.Redis]]:
+def redis_app(
+    make_app: Callable[..., Flask], session: Session
+) -> Iterator[tuple[Flask, redis.Redis]]:
     """An app whose broker, and so its login counts, is the machine's Redis.
 
-    Built after `db` (and its app): the limiter is one extension object, and the app
+    Built after `session` (and its app): the limiter is one extension object, and the app
     initialised last chooses its storage.
     """
     server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
@@ -143,12 +149,12 @@ def redis_app(make_app: Callable[..., Flask], db: Session) -> Iterator[tuple[Fla
 
 @pytest.mark.redis
 def test_failed_logins_are_counted_in_redis(
-    redis_app: tuple[Flask, redis.Redis], db: Session
+    redis_app: tuple[Flask, redis.Redis], session: Session
 ) -> None:
     app, server = redis_app
     username, client_address = f"redis-{uuid.uuid4().hex[:12]}", address(77)
     factories.UserFactory(username=username)
-    db.commit()
+    session.commit()
     client = app.test_client()
     try:
         for _ in range(throttle.ACCOUNT_FAILURES):

@@ -14,7 +14,7 @@ from hotline.db import utcnow
 from hotline.models import User
 from hotline.web.dashboard.paging import MAX_PAGE, page_number
 from tests import factories
-from tests.web.pages import text
+from tests.helpers import text
 
 CALL_LINK = re.compile(r'href="/calls/(\d+)"')
 TICKET_LINK = re.compile(r'href="/tickets/(\d{4}-\d{6})"')
@@ -47,12 +47,12 @@ def test_page_input_is_clamped(value: str | None, expected: int) -> None:
 
 
 @pytest.fixture
-def many(db: Session) -> dict[str, list[str]]:
+def many(session: Session) -> dict[str, list[str]]:
     """27 calls, each with a ticket, newest first: two pages of 25."""
     now = utcnow()
     calls = [factories.CallFactory(started_at=now - timedelta(minutes=i)) for i in range(27)]
     tickets = [factories.TicketFactory(call=call, created_at=call.started_at) for call in calls]
-    db.flush()
+    session.flush()
     return {
         "/calls": [str(call.id) for call in calls],
         "/tickets": [ticket.number for ticket in tickets],

@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from hotline.models import User
 from tests import factories
-from tests.web.pages import log_in
+from tests.helpers import log_in
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "hotline" / "templates"
 CSP = (
@@ -43,8 +43,8 @@ def base_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def web(make_app: Callable[..., Flask], db: Session, base_url: str) -> FlaskClient:
-    """A client of an app served at `base_url` (after `db`, whose app is the other one)."""
+def web(make_app: Callable[..., Flask], session: Session, base_url: str) -> FlaskClient:
+    """A client of an app served at `base_url` (after `session`, whose app is the other one)."""
     return make_app(public_base_url=base_url).test_client()
 
 
@@ -57,10 +57,10 @@ def test_the_login_page_sends_the_security_headers(web: FlaskClient, base_url: s
 
 @pytest.mark.parametrize("path", ["/tickets", "/calls", "/rota/", "/rota/coverage", "/nowhere"])
 def test_signed_in_pages_send_the_security_headers(
-    web: FlaskClient, db: Session, base_url: str, path: str
+    web: FlaskClient, session: Session, base_url: str, path: str
 ) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
     login = log_in(web, "zhang")
     assert login.status_code == 302
     assert_page_headers(login, base_url.startswith("https://"))

@@ -12,17 +12,17 @@ from sqlalchemy.orm import Session
 from hotline import accounts
 from hotline.models import User
 from tests import factories
-from tests.web.pages import log_in
+from tests.helpers import log_in
 
 NEW_PASSWORD = "a brand new password"
 
 
-def change_with_the_domain_function(app: Flask, db: Session, username: str) -> None:
-    accounts.set_password(db, username, NEW_PASSWORD)
-    db.commit()
+def change_with_the_domain_function(app: Flask, session: Session, username: str) -> None:
+    accounts.set_password(session, username, NEW_PASSWORD)
+    session.commit()
 
 
-def change_with_the_cli(app: Flask, db: Session, username: str) -> None:
+def change_with_the_cli(app: Flask, session: Session, username: str) -> None:
     result = app.test_cli_runner().invoke(
         args=["users", "set-password", "--password-stdin", username], input=f"{NEW_PASSWORD}\n"
     )
@@ -35,7 +35,7 @@ def change_with_the_cli(app: Flask, db: Session, username: str) -> None:
 def test_a_password_change_ends_the_users_sessions(
     app: Flask,
     client: FlaskClient,
-    db: Session,
+    session: Session,
     sign_in: Callable[..., User],
     change: Callable[[Flask, Session, str], None],
 ) -> None:
@@ -44,10 +44,10 @@ def test_a_password_change_ends_the_users_sessions(
     assert log_in(other, "zhang").status_code == 302
     assert client.get("/tickets").status_code == 200
 
-    change(app, db, user.username)
+    change(app, session, user.username)
 
-    for session in (client, other):
-        response = session.get("/tickets")
+    for browser in (client, other):
+        response = browser.get("/tickets")
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
     assert log_in(client, "zhang").status_code == 200  # the old password is refused
@@ -57,13 +57,13 @@ def test_a_password_change_ends_the_users_sessions(
 
 
 def test_other_changes_to_the_user_keep_the_session(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     user = sign_in()
 
-    accounts.set_locale(db, user.id, "en")
+    accounts.set_locale(session, user.id, "en")
     user.display_name = "张伟"
-    db.commit()
+    session.commit()
 
     assert client.get("/tickets").status_code == 200
 
@@ -80,10 +80,10 @@ def test_a_session_holding_only_the_user_id_is_refused(
 
 
 def test_a_session_of_another_secret_key_is_refused(
-    make_app: Callable[..., Flask], db: Session
+    make_app: Callable[..., Flask], session: Session
 ) -> None:
     factories.UserFactory(username="zhang")
-    db.commit()
+    session.commit()
     first = make_app(secret_key="first-secret").test_client()
     assert log_in(first, "zhang").status_code == 302
     with first.session_transaction() as cookie:
@@ -97,13 +97,13 @@ def test_a_session_of_another_secret_key_is_refused(
 
 
 def test_a_deactivated_users_session_ends(
-    client: FlaskClient, db: Session, sign_in: Callable[..., User]
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
     user = sign_in()
     assert client.get("/tickets").status_code == 200
 
     user.active = False
-    db.commit()
+    session.commit()
 
     response = client.get("/tickets")
     assert response.status_code == 302
