@@ -1,10 +1,22 @@
-"""Shared fixtures, one per concept: settings, database, app, client, fake carrier, signing."""
+"""Shared fixtures, one per concept: settings, database, app, session, client, fake carrier,
+signing.
+
+One app serves the whole run (`shared_app`). Each test gets it inside a transaction of its own
+(`transactions`): every session the test opens, and every request's and task's, commits to a
+SAVEPOINT of that transaction, which is rolled back when the test ends. Apps with other settings
+(`make_app`) join the same transaction. Tests that need real commits (several connections,
+threads or processes writing) set `real_commits`: their apps get engines of their own, and
+their rows are deleted afterwards.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,13 +25,14 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, Transaction, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from hotline import create_app
-from hotline.db import Base, holds_write_lock
+from hotline.db import WRITES, Base, holds_write_lock, utcnow
+from hotline.extensions import limiter
 from hotline.migrate import upgrade
 from hotline.models import User
 from hotline.settings import Settings
@@ -102,26 +115,125 @@ def settings(app: Flask) -> Settings:
     return value
 
 
-def _outside_transactions(what: str, call: Callable[..., Any]) -> Callable[..., Any]:
-    """`call`, failing the test if it is made while this thread holds the SQLite write lock."""
+SAVEPOINT = re.compile(r"\s*SAVEPOINT\s+(\w+)", re.IGNORECASE)
+SAVEPOINT_ENDS = re.compile(r"\s*(?:RELEASE|ROLLBACK\s+TO)\s+(?:SAVEPOINT\s+)?(\w+)", re.IGNORECASE)
+
+
+class Transactions:
+    """The test's outer transactions: one connection per database, begun when the first app joins
+    and rolled back at the end of the test.
+
+    A joined app's sessions (requests, tasks, the `session` fixture) all run on that connection
+    with join_transaction_mode="create_savepoint": each begins a SAVEPOINT, and its commit
+    releases it. Everything one test writes is undone at once, whichever app wrote it.
+    """
+
+    def __init__(self) -> None:
+        self._outer: dict[str, tuple[Connection, Transaction, Callable[[], None]]] = {}
+        self._joined: list[tuple[sessionmaker[Session], Engine]] = []
+        # The SQLite connection's open SAVEPOINTs, innermost last: whether each has written.
+        self._savepoints: dict[str, bool] = {}
+
+    def join(self, app: Flask) -> None:
+        """Bind `app`'s sessions to the test's connection to its database."""
+        database = app.extensions["hotline.db"]
+        url = database.engine.url.render_as_string(hide_password=False)
+        if url not in self._outer:
+            self._outer[url] = self._begin(database.engine)
+        connection = self._outer[url][0]
+        database.sessions.configure(bind=connection, join_transaction_mode="create_savepoint")
+        self._joined.append((database.sessions, database.engine))
+
+    def _begin(self, engine: Engine) -> tuple[Connection, Transaction, Callable[[], None]]:
+        connection = engine.connect()
+        if engine.dialect.name != "sqlite":
+            return connection, connection.begin(), lambda: None
+        # pysqlite's legacy transaction control emits no BEGIN of its own before a SAVEPOINT,
+        # so the first RELEASE would really commit. SQLAlchemy's documented workaround, on this
+        # connection only: the driver stays out of transactions and BEGIN is ours.
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        legacy = driver.isolation_level
+        driver.isolation_level = None
+        outer = connection.begin()
+        connection.exec_driver_sql("BEGIN")
+        event.listen(connection, "before_cursor_execute", self._on_execute)
+
+        def restore() -> None:
+            driver.isolation_level = legacy
+
+        return connection, outer, restore
+
+    def _on_execute(
+        self, _connection: Connection, _cursor: object, statement: str, *_: object
+    ) -> None:
+        if statement.lstrip()[:6].upper() in WRITES:
+            if self._savepoints:
+                self._savepoints[next(reversed(self._savepoints))] = True
+        elif opened := SAVEPOINT.match(statement):
+            self._savepoints[opened[1]] = False
+        elif (ended := SAVEPOINT_ENDS.match(statement)) and ended[1] in self._savepoints:
+            # RELEASE and ROLLBACK TO end the savepoint and every one opened after it.
+            names = list(self._savepoints)
+            for name in names[names.index(ended[1]) :]:
+                del self._savepoints[name]
+
+    def holds_uncommitted_writes(self) -> bool:
+        """Whether this thread has written and not yet committed: inside the test's SQLite
+        transaction, a write in a SAVEPOINT not yet released; elsewhere, SQLite's writer lock
+        held (the outer transaction holds that lock until the test ends, whatever commits)."""
+        if any(url.startswith("sqlite") for url in self._outer):
+            return any(self._savepoints.values())
+        return holds_write_lock()
+
+    def rollback(self) -> None:
+        """Roll every outer transaction back and give each joined app its engine back."""
+        for sessions, engine in reversed(self._joined):
+            sessions.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        self._joined.clear()
+        for connection, outer, restore in self._outer.values():
+            outer.rollback()
+            restore()
+            connection.close()
+        self._outer.clear()
+        self._savepoints.clear()
+
+
+@pytest.fixture
+def transactions() -> Iterator[Transactions]:
+    """The test's outer transactions (see Transactions)."""
+    opened = Transactions()
+    yield opened
+    opened.rollback()
+
+
+def _outside_transactions(
+    what: str, call: Callable[..., Any], transactions: Transactions
+) -> Callable[..., Any]:
+    """`call`, failing the test if it is made while this thread has an uncommitted write."""
 
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        assert not holds_write_lock(), f"{what} while holding the database's write lock"
+        assert not transactions.holds_uncommitted_writes(), (
+            f"{what} while this thread has an uncommitted write"
+        )
         return call(*args, **kwargs)
 
     return guarded
 
 
 @pytest.fixture(autouse=True)
-def no_network_io_inside_a_write(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_network_io_inside_a_write(
+    monkeypatch: pytest.MonkeyPatch, transactions: Transactions
+) -> None:
     """Every outbound request (HTTP, the carrier's REST API) fails the test if it is made inside
     an uncommitted write: on SQLite that write stalls every webhook until the request ends."""
-    monkeypatch.setattr(
-        requests.Session, "send", _outside_transactions("HTTP request", requests.Session.send)
-    )
+    send = _outside_transactions("HTTP request", requests.Session.send, transactions)
+    monkeypatch.setattr(requests.Session, "send", send)
     for name in ("send_sms", "delete_recording"):
-        method = getattr(FakeTelephony, name)
-        monkeypatch.setattr(FakeTelephony, name, _outside_transactions(f"carrier {name}", method))
+        method = _outside_transactions(
+            f"carrier {name}", getattr(FakeTelephony, name), transactions
+        )
+        monkeypatch.setattr(FakeTelephony, name, method)
 
 
 @pytest.fixture
@@ -131,17 +243,33 @@ def telephony() -> FakeTelephony:
 
 
 def wipe(app: Flask) -> None:
-    """Delete every row, children first, so each test starts from an empty database."""
-    with app.extensions["hotline.db"].engine.begin() as conn:
+    """Delete every row, children first, and commit (inside the test's transaction, if the app
+    joined it)."""
+    with app.extensions["hotline.db"].sessions() as session:
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+            session.execute(table.delete())
+        session.commit()
+
+
+@pytest.fixture
+def real_commits() -> bool:
+    """False: the test's apps join its transaction, rolled back at the end. Override it with
+    True where a test needs real commits (several connections, threads or processes writing):
+    every app then has its own engine, and its rows are deleted after the test."""
+    return False
 
 
 @pytest.fixture
 def make_app(
-    database_url: str, tmp_path: Path, telephony: FakeTelephony
+    database_url: str,
+    tmp_path: Path,
+    telephony: FakeTelephony,
+    transactions: Transactions,
+    real_commits: bool,
 ) -> Iterator[Callable[..., Flask]]:
-    """Build apps with settings overrides; every app's rows are wiped after the test."""
+    """Build apps with settings overrides (create_app reads the secret key, the public URL, the
+    broker and the database once): they join the test's transaction, or, with real_commits,
+    commit for real and have their rows wiped after the test."""
     apps: list[Flask] = []
 
     def build(clock: Callable[[], datetime] | None = None, **overrides: object) -> Flask:
@@ -151,24 +279,71 @@ def make_app(
         )
         app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
         apps.append(app)
+        if not real_commits:
+            transactions.join(app)
         return app
 
     yield build
+    transactions.rollback()
     for app in apps:
-        wipe(app)
+        if real_commits:
+            wipe(app)
         app.extensions["hotline.db"].engine.dispose()
 
 
+@dataclass(frozen=True)
+class SharedApp:
+    """The app built once per run, and what each test starts it from."""
+
+    app: Flask
+    config: dict[str, Any]
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedApp]:
+    """One app on the session's SQLite database for the whole run (see `app`)."""
+    app = create_app(
+        make_settings(database_url, tmp_path_factory.mktemp("shared-app")),
+        telephony=FakeTelephony(),
+    )
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    yield SharedApp(app, dict(app.config), app.extensions["hotline.settings"])
+    app.extensions["hotline.db"].engine.dispose()
+
+
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    """The app on the shared test database."""
-    return make_app()
+def app(
+    shared_app: SharedApp,
+    transactions: Transactions,
+    telephony: FakeTelephony,
+    real_commits: bool,
+    make_app: Callable[..., Flask],
+) -> Flask:
+    """The test app: the run's shared app inside the test's transaction, as it was built, with
+    the test's fake carrier and the wall clock (with real_commits: an app of its own)."""
+    if real_commits:
+        return make_app()
+    app = shared_app.app
+    app.config.clear()
+    app.config.update(shared_app.config)  # tests switch CSRF checks on
+    app.extensions["hotline.settings"] = shared_app.settings
+    app.extensions["hotline.telephony"] = telephony
+    app.extensions["hotline.clock"] = utcnow
+    # Celery and the login limiter are one per process: the app built last took them over.
+    celery = app.extensions["celery"]
+    celery.set_current()
+    celery.set_default()
+    limiter.init_app(app)  # its storage again, with empty counts
+    transactions.join(app)
+    return app
 
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     """The test's session of the app's database, every factory writing through it. Requests
-    and tasks read through sessions of their own: commit before calling them."""
+    and tasks read through sessions of their own: commit before calling them. (Its rollback
+    would also undo what they committed since its last commit: they share its SAVEPOINT.)"""
     with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
         yield session
 

@@ -4,7 +4,8 @@ The `session` fixture (tests/conftest.py) binds them: a test that asks for `sess
 any factory. Outside the fixture, bind them yourself with `with factories.bound(session):`.
 
 Factories only flush (rows get ids; the test's transaction decides). Before a test-client
-request or a task, `session.commit()`: they read through sessions of their own. Defaults are
+request or a task, `session.commit()`: they read through sessions of their own (the commit
+releases a SAVEPOINT; the test's transaction is rolled back at its end). Defaults are
 the smallest valid row; relations that may be missing in real data (a ticket's call, category,
 community) stay empty unless passed:
 

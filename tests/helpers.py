@@ -10,7 +10,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -213,6 +213,30 @@ def tools(app: Flask, loaded: LoadedModel | None, **overrides: object) -> job.Jo
     built = job_tools(app.extensions["hotline.settings"])
     values: dict[str, object] = {"model": lambda: loaded, **overrides}
     return dataclasses.replace(built, **values)  # type: ignore[arg-type]
+
+
+# Settings create_app reads once, when it builds the app: other values need make_app.
+READ_AT_BUILD = frozenset(
+    {"secret_key", "public_base_url", "database_url", "broker_url", "timezone", "log_level"}
+)
+
+
+def configure(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    **settings: object,
+) -> Flask:
+    """`app`, for this test only, with other settings (read per request or command) and, given
+    a clock, stopped on it."""
+    assert not READ_AT_BUILD & settings.keys(), "create_app reads these once: use make_app"
+    if settings:
+        changed = dataclasses.replace(app.extensions["hotline.settings"], **settings)
+        monkeypatch.setitem(app.extensions, "hotline.settings", changed)
+    if clock is not None:
+        monkeypatch.setitem(app.extensions, "hotline.clock", clock)
+    return app
 
 
 def media_policy(host: RecordingsHost, **overrides: object) -> recording_fetch.MediaPolicy:

@@ -3,8 +3,7 @@ clamped, and the rest of the callback is kept (on SQLite and PostgreSQL alike)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from xml.etree import ElementTree
 
 import pytest
@@ -12,33 +11,19 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import create_app
 from hotline.models import Call, CallEvent, Recording
-from hotline.telephony import FakeTelephony
-from tests.conftest import PUBLIC_BASE_URL, make_settings, sign, wipe
+from tests.conftest import PUBLIC_BASE_URL, sign
 
 CALL_SID = "CA" + "5" * 32
 HUGE = "+86" + "1" * 1_000_000
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def line(
-    request: pytest.FixtureRequest,
-    make_app: Callable[..., Flask],
-    tmp_path: Path,
-    telephony: FakeTelephony,
-) -> Iterator[Flask]:
+def line(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Flask:
     """The app on SQLite or on PostgreSQL."""
     if request.param == "sqlite":
-        yield make_app()
-        return
-    app = create_app(
-        make_settings(request.getfixturevalue("postgres_url"), tmp_path), telephony=telephony
-    )
-    app.config.update(TESTING=True)
-    yield app
-    wipe(app)
-    app.extensions["hotline.db"].engine.dispose()
+        return make_app()
+    return make_app(database_url=request.getfixturevalue("postgres_url"))
 
 
 def post(app: Flask, path: str, params: dict[str, str]) -> ElementTree.Element:

@@ -4,16 +4,19 @@ recordings host and a clip it serves."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from hotline import create_app
-from hotline.telephony import FakeTelephony
-from tests.conftest import make_settings, wipe
 from tests.helpers import SHORT_ZH, RecordingsHost, recordings_host
 from transcripts import LoadedModel
+
+
+@pytest.fixture
+def real_commits() -> bool:
+    """The job commits for real here: worker threads and a killed worker process share the
+    database with the test, and several apps write to it."""
+    return True
 
 
 @pytest.fixture
@@ -52,18 +55,6 @@ def host() -> Iterator[RecordingsHost]:
 
 
 @pytest.fixture
-def pg_app(
-    postgres_url: str,
-    tmp_path: Path,
-    telephony: FakeTelephony,
-    model: LoadedModel,
-    host: RecordingsHost,
-) -> Iterator[Flask]:
+def pg_app(make_app: Callable[..., Flask], postgres_url: str, model: LoadedModel) -> Flask:
     """The app on the PostgreSQL test database, emptied afterwards."""
-    app = create_app(
-        make_settings(postgres_url, tmp_path, vosk_model=model.path, **media_host_settings(host)),
-        telephony=telephony,
-    )
-    yield app
-    wipe(app)
-    app.extensions["hotline.db"].engine.dispose()
+    return make_app(database_url=postgres_url, vosk_model=model.path)

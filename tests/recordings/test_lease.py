@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,14 +18,11 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline import create_app
 from hotline.db import utcnow
 from hotline.models import Recording, RecordingStatus, Transcript
 from hotline.recordings import job, lease
 from hotline.tasks.transcription import process_recording, sweep_recordings
-from hotline.telephony import FakeTelephony
 from tests import factories
-from tests.conftest import make_settings, wipe
 from tests.helpers import (
     SPEECH,
     VOICEMAIL,
@@ -36,7 +33,6 @@ from tests.helpers import (
     tools,
     voicemail,
 )
-from tests.recordings.conftest import media_host_settings
 from transcripts import LoadedModel
 
 S = RecordingStatus
@@ -65,27 +61,14 @@ class WorkerDied(BaseException):
     params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
 def line(
-    request: pytest.FixtureRequest,
-    make_app: Callable[..., Flask],
-    tmp_path: Path,
-    telephony: FakeTelephony,
-    model: LoadedModel,
-    host: RecordingsHost,
-) -> Iterator[tuple[Flask, Clock]]:
+    request: pytest.FixtureRequest, make_app: Callable[..., Flask], model: LoadedModel
+) -> tuple[Flask, Clock]:
     """The app on SQLite or PostgreSQL, on a clock the test moves."""
     clock = Clock(utcnow())
-    if request.param == "sqlite":
-        yield make_app(clock=clock, vosk_model=model.path), clock
-        return
-    url = request.getfixturevalue("postgres_url")
-    app = create_app(
-        make_settings(url, tmp_path, vosk_model=model.path, **media_host_settings(host)),
-        telephony=telephony,
-        clock=clock,
-    )
-    yield app, clock
-    wipe(app)
-    app.extensions["hotline.db"].engine.dispose()
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        return make_app(database_url=url, clock=clock, vosk_model=model.path), clock
+    return make_app(clock=clock, vosk_model=model.path), clock
 
 
 def sweep_queues(app: Flask) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,15 +13,16 @@ from sqlalchemy.orm import Session
 from hotline.db import utcnow
 from hotline.models import Volunteer
 from tests.factories import CallFactory
+from tests.helpers import configure
 from tests.rota.factories import RotationFactory, VolunteerFactory
 
 FALLBACK = "+8657188880000"
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
+def app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
     """The test app with a supervisors' fallback number."""
-    return make_app(supervisor_fallback_number=FALLBACK)
+    return configure(app, monkeypatch, supervisor_fallback_number=FALLBACK)
 
 
 def invoke(app: Flask, *args: str) -> tuple[int, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,7 +12,7 @@ from hotline import rota
 from hotline.models import Leave, Role, Volunteer
 from hotline.rota.chain import ShiftWindow
 from hotline.rota.leave import cancel_leave, take_leave, upcoming_leave
-from tests.helpers import cn, page, sign_in
+from tests.helpers import cn, configure, page, sign_in
 from tests.rota.factories import LeaveFactory, OverrideFactory, RotationFactory, VolunteerFactory
 
 # The pages' clock: the evening before the daily rotations start (2026-12-01 08:00).
@@ -23,9 +21,9 @@ TZ = NOW.tzinfo
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
+def app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
     """The app with its clock stopped at NOW."""
-    return make_app(clock=lambda: NOW)
+    return configure(app, monkeypatch, clock=lambda: NOW)
 
 
 @pytest.fixture

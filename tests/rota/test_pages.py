@@ -16,19 +16,15 @@ from hotline.db import utcnow
 from hotline.models import Override, Role, Rotation, SwapStatus, User
 from hotline.rota.ical import feed_token
 from hotline.rota.swaps import open_swaps
-from hotline.web.rota import init_rota_pages
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import cn, page
+from tests.helpers import cn, configure, page
 from tests.rota.factories import OverrideFactory, RotationFactory, VolunteerFactory
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    """The test app with the rota pages (create_app may not register them yet)."""
-    app = make_app(swap_requires_approval=True)
-    if "rota" not in app.blueprints:
-        init_rota_pages(app)
-    return app
+def app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The test app, swaps waiting for a supervisor's approval."""
+    return configure(app, monkeypatch, swap_requires_approval=True)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from hotline import rota
 from hotline.models import Role, Rotation, Volunteer
 from hotline.rota.chain import ShiftWindow
-from tests.helpers import cn, page, sign_in
+from tests.helpers import cn, configure, page, sign_in
 from tests.rota.factories import START, RotationFactory, VolunteerFactory
 
 # Daily turns from 12-01 08:00: 张伟, 王芳, 李娜, so 李娜 holds the turn of 12-03 08:00-12-04 08:00.
@@ -22,9 +21,9 @@ NOW = cn("2026-12-03 14:00")
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
+def app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
     """The app with its clock stopped at NOW."""
-    return make_app(clock=lambda: NOW)
+    return configure(app, monkeypatch, clock=lambda: NOW)
 
 
 @pytest.fixture
