@@ -36,22 +36,21 @@ def pg_session(pg: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def test_on_duty_and_coverage_on_postgresql(pg_session: Session) -> None:
-    db = pg_session
     day, night, backup, cover = factories.VolunteerFactory.create_batch(4)
     RotationFactory(members=[day], hours_from=time(8), hours_to=time(20))
     RotationFactory(members=[night], hours_from=time(20), hours_to=time(8))
     RotationFactory(layer=2, members=[backup], ends_at=cn("12-02 08:00"))
     OverrideFactory(volunteer=cover, starts_at=cn("12-01 10:00"), ends_at=cn("12-01 11:00"))
     LeaveFactory(volunteer=night, starts_at=cn("12-02 02:00"), ends_at=cn("12-02 04:00"))
-    assert [(d.layer, d.volunteer_id) for d in rota.on_duty(db, cn("12-01 10:30"))] == [
+    assert [(d.layer, d.volunteer_id) for d in rota.on_duty(pg_session, cn("12-01 10:30"))] == [
         (1, cover.id),
         (2, backup.id),
     ]
-    assert [(d.layer, d.volunteer_id) for d in rota.on_duty(db, cn("12-01 21:00"))] == [
+    assert [(d.layer, d.volunteer_id) for d in rota.on_duty(pg_session, cn("12-01 21:00"))] == [
         (1, night.id),
         (2, backup.id),
     ]
-    report = coverage_report(db, START, 2)
+    report = coverage_report(pg_session, START, 2)
     assert report.gaps == [Window(cn("12-02 02:00"), cn("12-02 04:00"))]
     assert report.no_backup == [Window(cn("12-02 08:00"), cn("12-03 08:00"))]
     assert [(c.reason, c.window.volunteer_id) for c in report.conflicts] == [("leave", night.id)]
