@@ -82,7 +82,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     # Checkpoints copy the WAL into the database and fsync it: run inside a webhook's commit
-    # they stall every writer queued behind it. Beat runs them (commit()); the automatic
+    # they stall every writer queued behind it. Beat runs them (checkpoint_wal()); the automatic
     # one stays only as a backstop for when beat is not running.
     cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     cursor.close()

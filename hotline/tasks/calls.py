@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -10,8 +9,6 @@ from sqlalchemy.orm import Session
 
 from hotline import calls, db, locks
 from hotline.extensions import database, now, settings, telephony
-
-logger = logging.getLogger(__name__)
 
 # Far longer than any real call (voicemail is capped at minutes): its status callback was lost.
 STALE_AFTER = timedelta(hours=6)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -11,8 +10,6 @@ from sqlalchemy.orm import Session
 from hotline import locks
 from hotline.extensions import database, now, settings, telephony
 from hotline.rota import reminders
-
-logger = logging.getLogger(__name__)
 
 # Longer than any sweep takes; a worker that died mid-sweep blocks the next ones this long.
 LOCK_TTL = timedelta(minutes=10)
