@@ -45,16 +45,12 @@ class MediaPolicy:
     def trusts(self, url: SplitResult) -> bool:
         """True if `url` is on one of the carrier's media hosts; an entry without a port
         stands for the scheme's default port."""
-        port = _port(url)
+        default = 443 if url.scheme == "https" else 80
+        port = url.port or default
         return any(
-            url.hostname == allowed.hostname and port == (allowed.port or _port(url, default=True))
+            url.hostname == allowed.hostname and port == (allowed.port or default)
             for allowed in (urlsplit(f"//{entry}") for entry in self.hosts)
         )
-
-
-def _port(url: SplitResult, *, default: bool = False) -> int:
-    fallback = 443 if url.scheme == "https" else 80
-    return fallback if default else url.port or fallback
 
 
 def media_url(recording_url: str) -> str:
