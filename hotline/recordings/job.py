@@ -1,7 +1,7 @@
 """The transcription job: download a voicemail into the store, then transcribe it.
 
-The job (run by a Celery task or inline by the CLI) downloads a recording, then transcribes it.
-Every step is idempotent: a duplicate or redelivered job finds the work done and changes nothing.
+A Celery task runs it, or the CLI inline. Every step is idempotent: a duplicate or redelivered
+job finds the work done and changes nothing.
 Every write is a conditional UPDATE on the row's status and attempts (`_transition`), so only
 one worker claims a recording for transcribing. The claim is a lease (hotline.recordings.lease),
 renewed while the worker decodes; once it expires another job may take the recording over, and
