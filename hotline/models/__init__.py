@@ -2,6 +2,7 @@
 
 from hotline.models.calls import Call, CallEvent, CallOutcome
 from hotline.models.directory import Category, Community, Role, Team, User, Volunteer
+from hotline.models.dispatch import InboundSms, Technician, technician_community, technician_skill
 from hotline.models.ops import Notification, NotificationKind, NotificationStatus, SweepLock
 from hotline.models.recordings import Recording, RecordingStatus, Transcript
 from hotline.models.rota import (
@@ -14,16 +15,31 @@ from hotline.models.rota import (
     SwapRequest,
     SwapStatus,
 )
-from hotline.models.tickets import Priority, Ticket, TicketCounter, TicketSource, TicketStatus
+from hotline.models.tickets import (
+    Callback,
+    CallbackStatus,
+    EventKind,
+    Priority,
+    Resident,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketSource,
+    TicketStatus,
+)
 
 __all__ = [
     "CalendarFeed",
     "Call",
     "CallEvent",
     "CallOutcome",
+    "Callback",
+    "CallbackStatus",
     "Category",
     "Community",
     "CoverageAlert",
+    "EventKind",
+    "InboundSms",
     "Leave",
     "Notification",
     "NotificationKind",
@@ -32,6 +48,7 @@ __all__ = [
     "Priority",
     "Recording",
     "RecordingStatus",
+    "Resident",
     "Role",
     "Rotation",
     "RotationMember",
@@ -39,11 +56,15 @@ __all__ = [
     "SwapStatus",
     "SweepLock",
     "Team",
+    "Technician",
     "Ticket",
     "TicketCounter",
+    "TicketEvent",
     "TicketSource",
     "TicketStatus",
     "Transcript",
     "User",
     "Volunteer",
+    "technician_community",
+    "technician_skill",
 ]

@@ -31,6 +31,9 @@ class Category(Base):
     name_zh: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     urgent: Mapped[bool] = mapped_column(default=False)
+    # The promise: hours from the call to resolution, for normal and for urgent tickets.
+    sla_hours: Mapped[int] = mapped_column(default=72)
+    urgent_sla_hours: Mapped[int | None]
 
 
 class Team(Base):

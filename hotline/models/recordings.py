@@ -44,6 +44,8 @@ class Recording(Base):
     local_path: Mapped[str | None] = mapped_column(String(500))
     sha256: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int | None]
+    # The stored audio ends before its header says it should: transcribed as far as it goes.
+    truncated: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Last time a job was queued for it; the beat sweep re-queues stale ones.
     enqueued_at: Mapped[datetime | None]

@@ -5,13 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, utcnow
 from hotline.models.calls import Call
-from hotline.models.directory import Category, Community
+from hotline.models.directory import Category, Community, User, Volunteer
+from hotline.models.dispatch import Technician
 from hotline.models.recordings import Recording
+
+# Kept in step with hotline.tickets.lifecycle.OPEN_STATUSES (a test checks).
+OPEN_REF_WHERE = "ref IS NOT NULL AND status IN ('open', 'assigned', 'in_progress')"
 
 
 class TicketStatus(enum.StrEnum):
@@ -54,10 +58,22 @@ class Ticket(Base):
     """A resident's issue, opened by a call (at most one ticket per call)."""
 
     __tablename__ = "ticket"
-    __table_args__ = (UniqueConstraint("year", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("year", "seq"),
+        # A short reference is unique only among tickets still being worked.
+        Index(
+            "uq_ticket_open_ref",
+            "ref",
+            unique=True,
+            sqlite_where=text(OPEN_REF_WHERE),
+            postgresql_where=text(OPEN_REF_WHERE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
+    # The reference a person says and types: a few digits, unique among open tickets.
+    ref: Mapped[str | None] = mapped_column(String(8), index=True)
     year: Mapped[int]
     seq: Mapped[int]
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"), unique=True)
@@ -67,14 +83,116 @@ class Ticket(Base):
     priority: Mapped[Priority] = mapped_column(default=Priority.NORMAL)
     status: Mapped[TicketStatus] = mapped_column(default=TicketStatus.OPEN, index=True)
     source: Mapped[TicketSource | None]
-    caller_number: Mapped[str] = mapped_column(String(32), default="")
+    caller_number: Mapped[str] = mapped_column(String(32), default="", index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technician.id"), index=True)
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"), index=True)
     summary: Mapped[str] = mapped_column(String(500), default="")
     transcript_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     due_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # The clock's alerts, each sent once: set by the sweep that sends it.
+    sla_warned_at: Mapped[datetime | None]
+    sla_breached_at: Mapped[datetime | None]
+    # The resident's satisfaction (1-5) after resolution, asked once.
+    survey_sent_at: Mapped[datetime | None]
+    satisfaction: Mapped[int | None]
+    rated_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     call: Mapped[Call | None] = relationship()
     recording: Mapped[Recording | None] = relationship()
     category: Mapped[Category | None] = relationship()
     community: Mapped[Community | None] = relationship()
+    resident: Mapped[Resident | None] = relationship()
+    technician: Mapped[Technician | None] = relationship()
+    volunteer: Mapped[Volunteer | None] = relationship()
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id"
+    )
+
+
+class EventKind(enum.StrEnum):
+    """What a ticket event records."""
+
+    CREATED = "created"  # the ticket was opened
+    STATUS = "status"  # from_value -> to_value
+    FIELD = "field"  # a detail changed: field names it (community, address, category, ...)
+    ASSIGNED = "assigned"  # to_value names the technician or volunteer
+    NOTE = "note"  # a note, nothing else changed
+    CALLBACK = "callback"  # a call back through the line
+    SMS = "sms"  # a message to or from someone about the ticket
+    SLA = "sla"  # the clock's warning or breach
+    RATED = "rated"  # the resident's satisfaction score
+
+
+class TicketEvent(Base):
+    """One change to a ticket: who, when, from, to and a note. Shown as the ticket's timeline."""
+
+    __tablename__ = "ticket_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[EventKind]
+    # Who did it: a dashboard user, or a name (a technician by SMS, "system" for sweeps).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    field: Mapped[str] = mapped_column(String(32), default="")
+    from_value: Mapped[str] = mapped_column(String(200), default="")
+    to_value: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class Resident(Base):
+    """A caller's number, remembered with where they live so the next call arrives filled in."""
+
+    __tablename__ = "resident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    community: Mapped[Community | None] = relationship()
+
+
+class CallbackStatus(enum.StrEnum):
+    """A call back through the line: the agent's leg first, then the resident bridged in."""
+
+    REQUESTED = "requested"  # asked for; the carrier has not been called yet
+    DIALING = "dialing"  # the carrier is ringing the agent
+    BRIDGED = "bridged"  # the agent answered and the resident is being dialled
+    COMPLETED = "completed"  # the bridge ended normally
+    FAILED = "failed"  # the agent or the resident never came on the line; see detail
+
+
+class Callback(Base):
+    """A call back to a resident: the line rings the agent, then bridges the resident in.
+
+    Neither side sees the other's number: both legs show the hotline's number.
+    """
+
+    __tablename__ = "callback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    agent_number: Mapped[str] = mapped_column(String(32))
+    resident_number: Mapped[str] = mapped_column(String(32))
+    status: Mapped[CallbackStatus] = mapped_column(default=CallbackStatus.REQUESTED)
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()

@@ -74,18 +74,22 @@ def open_for_call(
 
 # The categories of issue the IVR menu offers; every installation needs them.
 CATEGORIES = (
-    # code, Chinese name, English name, urgent
-    ("water_electric", "水电维修", "water and electricity repair", False),
-    ("pipe_network", "管网维修", "pipe network", False),
-    ("lockout", "紧急开锁", "emergency lock-out", True),
-    ("complaint", "投诉咨询", "complaint or consultation", False),
+    # code, Chinese name, English name, urgent, hours promised (3 days; lock-outs in hours)
+    ("water_electric", "水电维修", "water and electricity repair", False, 72),
+    ("pipe_network", "管网维修", "pipe network", False, 72),
+    ("lockout", "紧急开锁", "emergency lock-out", True, 4),
+    ("complaint", "投诉咨询", "complaint or consultation", False, 72),
 )
 
 
 def ensure_categories(session: Session) -> None:
     """The menu's categories, which every installation needs."""
     existing = set(session.scalars(select(Category.code)))
-    for code, name_zh, name_en, urgent in CATEGORIES:
+    for code, name_zh, name_en, urgent, sla_hours in CATEGORIES:
         if code not in existing:
-            session.add(Category(code=code, name_zh=name_zh, name_en=name_en, urgent=urgent))
+            session.add(
+                Category(
+                    code=code, name_zh=name_zh, name_en=name_en, urgent=urgent, sla_hours=sla_hours
+                )
+            )
     session.flush()
