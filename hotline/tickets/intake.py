@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.db import upsert
-from hotline.models import Call, Category, Community, Priority, Ticket, TicketCounter
+from hotline.models import Call, Category, Community, EventKind, Priority, Ticket, TicketCounter
+from hotline.tickets import clock, residents, workflow
 
 
 def next_number(session: Session, year: int) -> tuple[int, str]:
@@ -32,7 +34,14 @@ def ticket_for_call(session: Session, call: Call) -> Ticket | None:
 
 
 def caller_community(session: Session, call: Call) -> Community | None:
-    """The community of the call's ticket, else of the caller's most recent ticket that has one."""
+    """The community of the call's ticket, else the residents directory's for the caller's
+    number, else that of the caller's most recent ticket that has one."""
+    ticket = ticket_for_call(session, call)
+    if ticket is not None and ticket.community is not None:
+        return ticket.community
+    resident = residents.resident_for(session, call.from_number)
+    if resident is not None and resident.community is not None:
+        return resident.community
     return session.scalars(
         select(Community)
         .join(Ticket, Ticket.community_id == Community.id)
@@ -45,7 +54,8 @@ def caller_community(session: Session, call: Call) -> Community | None:
 def open_for_call(
     session: Session, call: Call, *, now: datetime, timezone: str, sla_hours: int
 ) -> Ticket:
-    """The call's ticket, opened now if it has none (never a second one)."""
+    """The call's ticket, opened now if it has none (never a second one): numbered, with a
+    short reference, the caller's community and address from the directory, and its clock."""
     existing = ticket_for_call(session, call)
     if existing is not None:
         return existing
@@ -56,20 +66,41 @@ def open_for_call(
     )
     year = now.astimezone(ZoneInfo(timezone)).year
     seq, number = next_number(session, year)
+    priority = Priority.URGENT if category and category.urgent else Priority.NORMAL
     ticket = Ticket(
         number=number,
         year=year,
         seq=seq,
         call_id=call.id,
-        category_id=category.id if category else None,
-        priority=Priority.URGENT if category and category.urgent else Priority.NORMAL,
+        category=category,
+        priority=priority,
         caller_number=call.from_number,
         created_at=now,
-        due_at=now + timedelta(hours=sla_hours),
+        due_at=clock.due_at(now, category, priority, sla_hours),
     )
     session.add(ticket)
+    residents.fill_from_directory(session, ticket)
     session.flush()
+    give_ref(session, ticket)
+    workflow.record(session, ticket, EventKind.CREATED, workflow.SYSTEM, now)
     return ticket
+
+
+REF_ATTEMPTS = 5
+
+
+def give_ref(session: Session, ticket: Ticket) -> None:
+    """Give the ticket a short reference; a concurrent ticket that drew the same one first
+    makes this one draw again (the partial unique index decides)."""
+    for _ in range(REF_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                ticket.ref = workflow.new_ref(session)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("no short reference after repeated collisions")
 
 
 # The categories of issue the IVR menu offers; every installation needs them.
