@@ -19,6 +19,10 @@ class NotificationKind(enum.StrEnum):
     HANDOFF = "handoff"  # a primary shift starts now; carries the last shift's open tickets
     COVERAGE = "coverage"  # a supervisor is told of a coverage gap
     UNSTAFFED = "unstaffed"  # a supervisor is told a call found nobody on duty
+    DISPATCH = "dispatch"  # a technician is sent a ticket, or a supervisor told of a decline
+    CALLER = "caller"  # a resident is told their ticket's reference or status
+    SLA = "sla"  # supervisors are told a ticket nears or passed its promised time
+    SURVEY = "survey"  # a resident is asked how satisfied they are after resolution
 
 
 class NotificationStatus(enum.StrEnum):
