@@ -1,5 +1,6 @@
 """All models, re-exported: `from hotline.models import Call`; Alembic sees every table."""
 
+from hotline.models.audit import AuditEntry
 from hotline.models.calls import Call, CallEvent, CallOutcome
 from hotline.models.directory import Category, Community, Role, Team, User, Volunteer
 from hotline.models.dispatch import InboundSms, Technician, technician_community, technician_skill
@@ -29,6 +30,7 @@ from hotline.models.tickets import (
 )
 
 __all__ = [
+    "AuditEntry",
     "CalendarFeed",
     "Call",
     "CallEvent",

@@ -46,6 +46,18 @@ class Recording(Base):
     size_bytes: Mapped[int | None]
     # The stored audio ends before its header says it should: transcribed as far as it goes.
     truncated: Mapped[bool] = mapped_column(default=False)
+    # Supervisor review: when and by whom the transcript was last marked reviewed.
+    reviewed_at: Mapped[datetime | None] = mapped_column(index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Triage of the current transcript: the rule that matched (priority, category, phrase)
+    # and, for an escalating match, when the on-duty volunteer and supervisors were alerted.
+    triage_priority: Mapped[str | None] = mapped_column(String(16))
+    triage_category: Mapped[str | None] = mapped_column(String(32))
+    triage_phrase: Mapped[str | None] = mapped_column(String(64))
+    triage_escalate: Mapped[bool] = mapped_column(default=False)
+    escalated_at: Mapped[datetime | None]
+    # Retention: the audio file was deleted then (transcripts and tickets are kept).
+    audio_deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Last time a job was queued for it; the beat sweep re-queues stale ones.
     enqueued_at: Mapped[datetime | None]
@@ -77,5 +89,7 @@ class Transcript(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     decode_seconds: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A supervisor's correction is a transcript of its own (model_name empty): who made it.
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     recording: Mapped[Recording] = relationship(back_populates="transcripts")
