@@ -23,7 +23,12 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
     celery_app = Celery(
         app.name,
         task_cls=FlaskTask,
-        include=["hotline.tasks.calls", "hotline.tasks.rota", "hotline.tasks.transcription"],
+        include=[
+            "hotline.tasks.calls",
+            "hotline.tasks.rota",
+            "hotline.tasks.transcription",
+            "hotline.tasks.tickets",
+        ],
     )
     celery_app.conf.update(
         broker_url=settings.broker_url,

@@ -18,6 +18,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "rota-send-due-reminders": {"task": "hotline.tasks.rota.send_due_reminders", "schedule": 60.0},
     # Gaps are looked for 72 hours ahead, so every 10 minutes is prompt enough.
     "rota-check-coverage": {"task": "hotline.tasks.rota.check_coverage", "schedule": 600.0},
+    # The clock's warnings (80% of a ticket's promised time) and breaches, each once per ticket.
+    "tickets-sweep-sla": {"task": "hotline.tasks.tickets.sweep_sla", "schedule": 60.0},
     # Voicemails left behind (broker down, worker lost, model installed since) are queued again.
     # The sweep itself only queues jobs, so it stays off the busy transcription queue.
     "transcription-sweep": {

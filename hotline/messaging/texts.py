@@ -34,6 +34,9 @@ KEYS: Mapping[str, frozenset[str]] = {
     "sms.gap_open_ended": frozenset(),
     "sms.gap_until": frozenset({"ends_at"}),
     "sms.unstaffed_call": frozenset({"called_at"}),
+    # The clock's alerts to supervisors (hotline.tickets.clock).
+    "sms.sla_warning": frozenset({"number", "category", "community", "due_at"}),
+    "sms.sla_breach": frozenset({"number", "category", "community", "due_at"}),
     "rota.layer.primary": frozenset(),
     "rota.layer.backup": frozenset(),
     "rota.layer.nth_backup": frozenset({"n"}),
