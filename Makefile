@@ -25,6 +25,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
+# The browser tests drive Debian's Chromium with a CJK font (Playwright downloads nothing).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk
+
 $(DEV_ENV):
 	mkdir -p var
 	@printf 'HOTLINE_SECRET_KEY=%s\nHOTLINE_CARRIER_AUTH_TOKEN=%s\nHOTLINE_CARRIER_ACCOUNT_SID=AC%s\n' \
@@ -47,7 +54,7 @@ simulate: $(VENV)/.installed $(DEV_ENV)
 		--volunteer no-answer --voicemail ../shared/speech/zh/paddlespeech_zh.wav \
 		--url http://127.0.0.1:5000
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
