@@ -10,11 +10,21 @@ from hotline.review.call_review import (
     PathStep,
     RecordingView,
     call_detail,
+    call_events,
     list_calls,
     path_steps,
 )
 from hotline.review.scope import PER_PAGE, NotVisible, Page, Scope
-from hotline.review.ticket_review import TicketFilter, filter_choices, list_tickets, ticket_detail
+from hotline.review.ticket_review import (
+    TicketDetail,
+    TicketFilter,
+    TimelineEntry,
+    filter_choices,
+    list_tickets,
+    ticket_detail,
+    timeline,
+    visible_ticket,
+)
 
 __all__ = [
     "EVENT_PARAMS",
@@ -28,11 +38,16 @@ __all__ = [
     "PathStep",
     "RecordingView",
     "Scope",
+    "TicketDetail",
     "TicketFilter",
+    "TimelineEntry",
     "call_detail",
+    "call_events",
     "filter_choices",
     "list_calls",
     "list_tickets",
     "path_steps",
     "ticket_detail",
+    "timeline",
+    "visible_ticket",
 ]

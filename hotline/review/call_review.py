@@ -117,7 +117,8 @@ class CallDetail:
     ticket: Ticket | None
 
 
-def _events(session: Session, call: Call) -> list[EventRow]:
+def call_events(session: Session, call: Call) -> list[EventRow]:
+    """The call's webhooks in the order received, with their telling parameters."""
     rows = session.scalars(
         select(CallEvent)
         .where(CallEvent.call_sid == call.call_sid)
@@ -167,7 +168,7 @@ def call_detail(session: Session, scope: Scope, call_id: int) -> CallDetail | No
         raise NotVisible(f"call {call_id}")
     return CallDetail(
         call=call,
-        events=_events(session, call),
+        events=call_events(session, call),
         path=path_steps(call.path),
         chain=_chain(call),
         answered_by=session.get(Volunteer, call.answered_by_id) if call.answered_by_id else None,

@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.models import Call, Role
+from hotline.models import Call, Role, Ticket
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -22,7 +22,8 @@ class NotVisible(LookupError):
 
 @dataclass(frozen=True)
 class Scope:
-    """Which calls and tickets a user may see: everything, or those of one volunteer's calls."""
+    """Which calls and tickets a user may see: everything, or one volunteer's: the calls they
+    answered, and the tickets of those calls or assigned to them."""
 
     everything: bool
     volunteer_id: int | None = None
@@ -51,6 +52,29 @@ class Scope:
             # become IS NULL and show every unanswered call.
             return stmt.where(false())
         return stmt.where(Call.answered_by_id == self.volunteer_id)
+
+    @property
+    def edits_details(self) -> bool:
+        """Whether the user may change a ticket's details (community, address, category,
+        priority, name): supervisors and admins. Anyone who sees a ticket may note it and
+        move its status."""
+        return self.everything
+
+    def allows_ticket(self, ticket: Ticket) -> bool:
+        """Whether a ticket is visible: its call is, or it is assigned to this volunteer."""
+        if self.allows(ticket.call):
+            return True
+        return self.volunteer_id is not None and ticket.volunteer_id == self.volunteer_id
+
+    def tickets(self, stmt: Select[*Ts]) -> Select[*Ts]:
+        """Restrict a statement over Ticket outer-joined to its Call to the visible tickets."""
+        if self.everything:
+            return stmt
+        if self.volunteer_id is None:
+            return stmt.where(false())
+        return stmt.where(
+            or_(Call.answered_by_id == self.volunteer_id, Ticket.volunteer_id == self.volunteer_id)
+        )
 
 
 @dataclass(frozen=True)

@@ -6,22 +6,36 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select
+from sqlalchemy import case, false, select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.models import Call, Category, Community, Priority, Ticket, TicketStatus
+from hotline.models import (
+    Call,
+    Category,
+    Community,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+from hotline.review.call_review import EventRow, call_events
 from hotline.review.scope import PER_PAGE, NotVisible, Page, Scope, count_rows, page_of
+from hotline.tickets.workflow import TRANSITIONS
 
 
 @dataclass(frozen=True)
 class TicketFilter:
-    """What the ticket list is narrowed to; None means any. Dates are local calendar days."""
+    """What the ticket list is narrowed to; None means any. Dates are local calendar days.
+
+    `mine`: only tickets assigned to the viewer's own volunteer (none for a login without one).
+    """
 
     status: TicketStatus | None = None
     category_id: int | None = None
     community_id: int | None = None
     created_from: date | None = None
     created_to: date | None = None
+    mine: bool = False
 
 
 def _local_midnight(day: date, timezone: str) -> datetime:
@@ -40,14 +54,19 @@ def list_tickets(
     stmt = (
         select(Ticket)
         .outerjoin(Call, Ticket.call_id == Call.id)
-        .options(selectinload(Ticket.category), selectinload(Ticket.community))
+        .options(
+            selectinload(Ticket.category),
+            selectinload(Ticket.community),
+            selectinload(Ticket.technician),
+            selectinload(Ticket.volunteer),
+        )
         .order_by(
             case((Ticket.priority == Priority.URGENT, 0), else_=1),
             Ticket.created_at.desc(),
             Ticket.id.desc(),
         )
     )
-    stmt = scope.calls(stmt)
+    stmt = scope.tickets(stmt)
     if criteria.status is not None:
         stmt = stmt.where(Ticket.status == criteria.status)
     if criteria.category_id is not None:
@@ -60,12 +79,54 @@ def list_tickets(
         # The "to" day is included: everything before the next local midnight.
         end = _local_midnight(criteria.created_to + timedelta(days=1), timezone)
         stmt = stmt.where(Ticket.created_at < end)
+    if criteria.mine:
+        # `== None` would become IS NULL and show every unassigned ticket.
+        mine = scope.volunteer_id
+        stmt = stmt.where(Ticket.volunteer_id == mine if mine is not None else false())
     items = list(session.scalars(page_of(stmt, page, per_page)))
     return Page(items, page, per_page, count_rows(session, stmt))
 
 
-def ticket_detail(session: Session, scope: Scope, number: str) -> Ticket | None:
-    """The ticket with this number (as residents quote it), relations loaded; None if none."""
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a ticket's timeline: a change to the ticket, or a webhook of its call."""
+
+    at: datetime
+    ticket_event: TicketEvent | None = None
+    call_event: EventRow | None = None
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    """Everything the ticket page shows, and what its viewer may do there."""
+
+    ticket: Ticket
+    # Oldest first, as the call page's timeline: the ticket's events and its call's, by time.
+    timeline: list[TimelineEntry]
+    # Whether the viewer may open the ticket's call (a volunteer assigned a ticket may not).
+    call_visible: bool
+    # Where the status may go next, in the statuses' order.
+    next_statuses: list[TicketStatus]
+    # Community, address, category, priority and the resident's name: supervisors only.
+    edits_details: bool
+    # Categories by code: the timeline records a category change by its codes.
+    categories: dict[str, Category]
+
+
+def timeline(session: Session, ticket: Ticket) -> list[TimelineEntry]:
+    """The ticket's events and its call's webhooks interleaved by time, oldest first."""
+    entries = [TimelineEntry(event.at, ticket_event=event) for event in ticket.events]
+    if ticket.call is not None:
+        entries += [
+            TimelineEntry(row.received_at, call_event=row)
+            for row in call_events(session, ticket.call)
+        ]
+    # Stable: at the same instant the call's webhook (it came first) precedes the ticket's event.
+    return sorted(entries, key=lambda entry: (entry.at, entry.ticket_event is not None))
+
+
+def ticket_detail(session: Session, scope: Scope, number: str) -> TicketDetail | None:
+    """The ticket with this number (as residents quote it) and its timeline; None if none."""
     ticket = session.scalars(
         select(Ticket)
         .where(Ticket.number == number)
@@ -73,9 +134,31 @@ def ticket_detail(session: Session, scope: Scope, number: str) -> Ticket | None:
             selectinload(Ticket.category),
             selectinload(Ticket.community),
             selectinload(Ticket.call),
+            selectinload(Ticket.resident),
+            selectinload(Ticket.technician),
+            selectinload(Ticket.volunteer),
+            selectinload(Ticket.events).selectinload(TicketEvent.user),
         )
     ).one_or_none()
-    if ticket is not None and not scope.allows(ticket.call):
+    if ticket is None:
+        return None
+    if not scope.allows_ticket(ticket):
+        raise NotVisible(f"ticket {number}")
+    return TicketDetail(
+        ticket=ticket,
+        timeline=timeline(session, ticket),
+        call_visible=ticket.call is not None and scope.allows(ticket.call),
+        next_statuses=[status for status in TicketStatus if status in TRANSITIONS[ticket.status]],
+        edits_details=scope.edits_details,
+        categories={c.code: c for c in session.scalars(select(Category))},
+    )
+
+
+def visible_ticket(session: Session, scope: Scope, number: str) -> Ticket | None:
+    """The ticket with this number for a change by the viewer; None if none, NotVisible if
+    outside their scope."""
+    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
+    if ticket is not None and not scope.allows_ticket(ticket):
         raise NotVisible(f"ticket {number}")
     return ticket
 

@@ -100,7 +100,7 @@ def test_every_dashboard_page_sends_anonymous_users_to_login(app: Flask, session
         and rule.endpoint not in {"dashboard.login", "dashboard.set_language"}
     ]
 
-    assert len(pages) == 6
+    assert len(pages) == 9
     for rule in pages:
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         method = "GET" if "GET" in (rule.methods or ()) else "POST"

@@ -8,12 +8,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import (
     AnyOf,
@@ -25,8 +27,9 @@ from wtforms.validators import (
 )
 
 from hotline.accounts import LOCALES
-from hotline.models import TicketStatus
+from hotline.models import Priority, TicketStatus
 from hotline.review import TicketFilter
+from hotline.tickets.workflow import ADDRESS_CHARS, NOTE_CHARS
 from hotline.web.dashboard import paging
 
 
@@ -69,13 +72,14 @@ def _optional_id(value: str) -> int | None:
 
 
 class TicketFilterForm(QueryForm):
-    """Narrow the ticket list by status, category, community and creation days."""
+    """Narrow the ticket list by status, category, community, creation days and assignee."""
 
     status = SelectField(_l("Status"), default="")
     category = SelectField(_l("Category"), default="")
     community = SelectField(_l("Community"), default="")
     date_from = DateField(_l("Created from"), validators=[Optional()])
     date_to = DateField(_l("Created until"), validators=[Optional()])
+    mine = BooleanField(_l("Assigned to me"))
 
     def set_choices(
         self,
@@ -106,4 +110,62 @@ class TicketFilterForm(QueryForm):
             community_id=_optional_id(self.community.data),
             created_from=self.date_from.data,
             created_to=self.date_to.data,
+            mine=bool(self.mine.data),
         )
+
+
+NAME_CHARS = 100
+
+
+class TicketDetailsForm(Form):
+    """A ticket's details: where the resident lives, what it is about, how urgent, their name.
+
+    Choices are ids as strings; an empty community or category (a ticket without one) keeps it.
+    """
+
+    community = SelectField(_l("Community"), default="")
+    address = StringField(_l("Address"), validators=[Length(max=ADDRESS_CHARS)])
+    category = SelectField(_l("Category"), default="")
+    priority = SelectField(
+        _l("Priority"),
+        choices=[
+            SelectChoice(Priority.NORMAL.value, _l("Normal")),
+            SelectChoice(Priority.URGENT.value, _l("Urgent")),
+        ],
+    )
+    resident_name = StringField(_l("Resident's name"), validators=[Length(max=NAME_CHARS)])
+
+    def set_choices(
+        self, communities: list[tuple[str, str]], categories: list[tuple[str, str]]
+    ) -> None:
+        """Offer these (id, name) choices, after a "not set" choice with an empty value."""
+        unset = SelectChoice("", "—")
+        self.community.choices = [unset, *(SelectChoice(v, label) for v, label in communities)]
+        self.category.choices = [unset, *(SelectChoice(v, label) for v, label in categories)]
+
+    @property
+    def community_id(self) -> int | None:
+        """The community chosen; None keeps the ticket's."""
+        return _optional_id(self.community.data)
+
+    @property
+    def category_id(self) -> int | None:
+        """The category chosen; None keeps the ticket's."""
+        return _optional_id(self.category.data)
+
+
+class NoteForm(Form):
+    """A note on the ticket's timeline."""
+
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=NOTE_CHARS)])
+
+
+class StatusForm(Form):
+    """Move the ticket to one of its next statuses, saying why (needed to resolve or close)."""
+
+    status = SelectField(_l("New status"))
+    note = TextAreaField(_l("Note"), validators=[Length(max=NOTE_CHARS)])
+
+    def set_choices(self, statuses: list[tuple[str, str]]) -> None:
+        """Offer these (value, label) statuses: where the ticket may go from here."""
+        self.status.choices = [SelectChoice(value, label) for value, label in statuses]

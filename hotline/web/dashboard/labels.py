@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from hotline.models import (
     CallOutcome,
     Category,
+    EventKind,
     Priority,
     RecordingStatus,
     Role,
@@ -55,6 +56,17 @@ ENUM_LABELS: Mapping[type[enum.Enum], Mapping[enum.Enum, object]] = {
         RecordingStatus.AWAITING_MODEL: _l("Awaiting speech model"),
         RecordingStatus.EMPTY: _l("No audio"),
     },
+    EventKind: {
+        EventKind.CREATED: _l("Ticket opened"),
+        EventKind.STATUS: _l("Status changed"),
+        EventKind.FIELD: _l("Details changed"),
+        EventKind.ASSIGNED: _l("Assigned"),
+        EventKind.NOTE: _l("Note"),
+        EventKind.CALLBACK: _l("Call back"),
+        EventKind.SMS: _l("SMS"),
+        EventKind.SLA: _l("Deadline alert"),
+        EventKind.RATED: _l("Satisfaction rated"),
+    },
     Role: {
         Role.ADMIN: _l("Administrator"),
         Role.SUPERVISOR: _l("Supervisor"),
@@ -75,11 +87,56 @@ EVENT_LABELS: Mapping[str, object] = {
 }
 
 
+# TicketEvent.field: which detail a change is about.
+FIELD_LABELS: Mapping[str, object] = {
+    "status": _l("Status"),
+    "community": _l("Community"),
+    "address": _l("Address"),
+    "category": _l("Category"),
+    "priority": _l("Priority"),
+    "resident_name": _l("Resident's name"),
+    "technician": _l("Technician"),
+    "volunteer": _l("Volunteer"),
+}
+
+
+def field_label(name: str) -> str:
+    """The translated name of a ticket detail, or the name itself for one added later."""
+    return str(FIELD_LABELS.get(name, name))
+
+
+def change_value(field: str, value: str) -> str:
+    """A from/to value of a ticket event as the page shows it: statuses and priorities by
+    their translated names, everything else as recorded; "—" for empty."""
+    if not value:
+        return "—"
+    enums: Mapping[str, type[enum.Enum]] = {"status": TicketStatus, "priority": Priority}
+    kind = enums.get(field)
+    if kind is not None and value in {member.value for member in kind}:
+        return label(kind(value))
+    return value
+
+
 def label(value: enum.Enum | None) -> str:
     """The translated name of a stored enum value; "—" for none."""
     if value is None:
         return "—"
     return str(ENUM_LABELS[type(value)][value])
+
+
+# The parameters of hotline.tickets.workflow's refusals that hold a status value.
+STATUS_PARAMS = frozenset({"status", "current", "to"})
+
+
+def refusal_params(params: Mapping[str, object]) -> dict[str, object]:
+    """A refusal's parameters for the page: ticket statuses by their translated names."""
+    values = {status.value: status for status in TicketStatus}
+    return {
+        key: label(values[value])
+        if key in STATUS_PARAMS and isinstance(value, str) and value in values
+        else value
+        for key, value in params.items()
+    }
 
 
 def event_label(kind: str) -> str:

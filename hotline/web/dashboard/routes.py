@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,22 +25,33 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from hotline import accounts, review
-from hotline.db import utcnow
-from hotline.extensions import db_session, limiter, settings
-from hotline.models import TicketStatus
+from hotline.extensions import db_session, limiter, now, settings
+from hotline.models import Category, Community, Priority, Ticket, TicketStatus
 from hotline.review import Scope
-from hotline.tickets import is_overdue
+from hotline.tickets import is_overdue, workflow
 from hotline.web.dashboard import LANG_COOKIE, labels, paging, throttle
 from hotline.web.dashboard.auth import LoginUser, login_required, safe_next, scoped, signed_in
 from hotline.web.dashboard.forms import (
     LanguageForm,
     LoginForm,
+    NoteForm,
     QueryForm,
+    StatusForm,
+    TicketDetailsForm,
     TicketFilterForm,
 )
 
 bp = Blueprint("dashboard", __name__)
 bp.add_app_template_global(is_overdue, "is_overdue")
+bp.add_app_template_filter(labels.field_label, "field_label")
+bp.add_app_template_filter(labels.change_value, "change_value")
+
+
+@bp.app_template_filter("assignee")
+def assignee(ticket: Ticket) -> str:
+    """Who a ticket is assigned to (a technician or a volunteer), "—" for nobody."""
+    return workflow.assignee_name(ticket) or "—"
+
 
 LANG_COOKIE_AGE = timedelta(days=365)
 
@@ -149,22 +161,171 @@ def tickets(scope: Scope) -> ResponseReturnValue:
             form.page_number,
         )
     return render_template(
-        "dashboard/tickets.html", form=form, page=page, full=scope.everything, now=utcnow()
+        "dashboard/tickets.html",
+        form=form,
+        page=page,
+        full=scope.everything,
+        now=now(),
+        offer_mine=scope.volunteer_id is not None,
     )
 
 
 @bp.get("/tickets/<number>")
 @scoped
 def ticket_detail(scope: Scope, number: str) -> ResponseReturnValue:
-    """One ticket, as a resident would quote its number."""
+    """One ticket, as a resident would quote its number: its facts, timeline and actions."""
+    return _ticket_page(scope, number)
+
+
+def _ticket_page(
+    scope: Scope,
+    number: str,
+    details_form: TicketDetailsForm | None = None,
+    note_form: NoteForm | None = None,
+    status_form: StatusForm | None = None,
+    code: int = 200,
+) -> ResponseReturnValue:
+    """The ticket page, with the forms given (a POST's, showing its errors) or fresh ones."""
+    session = db_session()
     try:
-        ticket = review.ticket_detail(db_session(), scope, number)
+        detail = review.ticket_detail(session, scope, number)
+    except review.NotVisible:
+        abort(403)
+    if detail is None:
+        abort(404)
+    ticket = detail.ticket
+    if details_form is None:
+        details_form = TicketDetailsForm(
+            formdata=None,
+            community=str(ticket.community_id or ""),
+            address=ticket.address,
+            category=str(ticket.category_id or ""),
+            priority=ticket.priority.value,
+            resident_name=ticket.resident.name if ticket.resident else "",
+        )
+    _detail_choices(details_form, ticket)
+    status_form = status_form or StatusForm(formdata=None)
+    status_form.set_choices([(s.value, labels.label(s)) for s in detail.next_statuses])
+    page = render_template(
+        "dashboard/ticket.html",
+        detail=detail,
+        ticket=ticket,
+        full=scope.everything,
+        now=now(),
+        details_form=details_form,
+        note_form=note_form or NoteForm(formdata=None),
+        status_form=status_form,
+    )
+    return page, code
+
+
+def _detail_choices(form: TicketDetailsForm, ticket: Ticket) -> None:
+    categories, communities = review.filter_choices(db_session())
+    form.set_choices(
+        communities=[(str(c.id), c.name) for c in communities],
+        categories=[(str(c.id), labels.category_name(c)) for c in categories],
+    )
+
+
+def _ticket_to_change(scope: Scope, number: str) -> Ticket:
+    """The ticket a POST changes: 404 if none, 403 outside the user's scope."""
+    try:
+        ticket = review.visible_ticket(db_session(), scope, number)
     except review.NotVisible:
         abort(403)
     if ticket is None:
         abort(404)
-    return render_template(
-        "dashboard/ticket.html", ticket=ticket, full=scope.everything, now=utcnow()
+    return ticket
+
+
+def _actor() -> workflow.Actor:
+    user = signed_in()
+    return workflow.Actor(user.display_name or user.username, user_id=user.id)
+
+
+def _change(number: str, done: Callable[[], object], message: str) -> ResponseReturnValue:
+    """Run one ticket change, commit and go back to the ticket; a refusal changes nothing."""
+    session = db_session()
+    try:
+        done()
+    except workflow.TicketError as error:
+        session.rollback()
+        flash(_(error.message, **labels.refusal_params(error.params)), "error")
+    else:
+        session.commit()
+        flash(message, "info")
+    return redirect(url_for(".ticket_detail", number=number))
+
+
+@bp.post("/tickets/<number>/details")
+@scoped
+def ticket_details(scope: Scope, number: str) -> ResponseReturnValue:
+    """Change the ticket's community, address, category, priority or resident's name."""
+    if not scope.edits_details:
+        abort(403)
+    session = db_session()
+    ticket = _ticket_to_change(scope, number)
+    form = TicketDetailsForm()
+    _detail_choices(form, ticket)
+    if not form.validate_on_submit():
+        return _ticket_page(scope, number, details_form=form, code=400)
+    community = session.get(Community, form.community_id) if form.community_id else None
+    category = session.get(Category, form.category_id) if form.category_id else None
+    details = workflow.Details(
+        community=community,
+        address=form.address.data or "",
+        category=category,
+        priority=Priority(form.priority.data),
+        resident_name=form.resident_name.data or "",
+    )
+    return _change(
+        number,
+        lambda: workflow.update_details(
+            session,
+            ticket,
+            details,
+            _actor(),
+            now(),
+            default_sla_hours=settings().ticket_sla_hours,
+        ),
+        _("Ticket details saved."),
+    )
+
+
+@bp.post("/tickets/<number>/notes")
+@scoped
+def ticket_note(scope: Scope, number: str) -> ResponseReturnValue:
+    """Add a note to the ticket's timeline."""
+    ticket = _ticket_to_change(scope, number)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _ticket_page(scope, number, note_form=form, code=400)
+    session = db_session()
+    note = form.note.data or ""
+    return _change(
+        number,
+        lambda: workflow.add_note(session, ticket, _actor(), now(), note),
+        _("Note added."),
+    )
+
+
+@bp.post("/tickets/<number>/status")
+@scoped
+def ticket_status(scope: Scope, number: str) -> ResponseReturnValue:
+    """Move the ticket to another status (the rules decide which), with a note."""
+    ticket = _ticket_to_change(scope, number)
+    form = StatusForm()
+    # Any status is accepted here so a page gone stale (the ticket moved meanwhile) hears the
+    # rules' reason rather than "not a valid choice"; the page offers only the legal ones.
+    form.set_choices([(s.value, labels.label(s)) for s in TicketStatus])
+    if not form.validate_on_submit():
+        return _ticket_page(scope, number, status_form=form, code=400)
+    session = db_session()
+    to, note = TicketStatus(form.status.data), form.note.data or ""
+    return _change(
+        number,
+        lambda: workflow.change_status(session, ticket, to, _actor(), now(), note),
+        _("Status changed to %(status)s.", status=labels.label(to)),
     )
 
 
