@@ -268,6 +268,18 @@ class Settings:
         "Hours a ticket has to be resolved (the county's 3-day promise).",
         default=72,
     )
+    kpi_promise_days: int = setting(
+        "HOTLINE_KPI_PROMISE_DAYS",
+        functools.partial(parse_int, minimum=1),
+        "Days within which the KPI counts a ticket resolved in time (the county's promise).",
+        default=3,
+    )
+    kpi_target_percent: int = setting(
+        "HOTLINE_KPI_TARGET_PERCENT",
+        functools.partial(parse_int, minimum=1),
+        "Share of tickets (percent) to resolve in time: the line drawn on the KPI charts.",
+        default=90,
+    )
     supervisor_fallback_number: str = setting(
         "HOTLINE_SUPERVISOR_NUMBER",
         parse_str,

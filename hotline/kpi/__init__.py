@@ -1,0 +1,20 @@
+"""The county's KPI: the share of tickets resolved within the promise over a period, time to
+resolution, backlog and breakdowns (`metrics`), the periods (`periods`), CSV rows (`export`)."""
+
+from hotline.kpi.metrics import Age, Outcome, Part, Report, Row, Tally, report
+from hotline.kpi.periods import Period, PeriodError, PeriodKind, custom, period_of
+
+__all__ = [
+    "Age",
+    "Outcome",
+    "Part",
+    "Period",
+    "PeriodError",
+    "PeriodKind",
+    "Report",
+    "Row",
+    "Tally",
+    "custom",
+    "period_of",
+    "report",
+]
