@@ -28,6 +28,22 @@ class Telephony(Protocol):
         """Delete the carrier's copy of a recording."""
         ...
 
+    def create_call(self, to: str, from_: str, url: str, status_callback: str) -> str:
+        """Ring `to` showing `from_`; on answer the carrier fetches TwiML from `url`, and
+        reports the call's statuses to `status_callback`. Returns the call's SID."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    """An outbound call the fake carrier was asked to place."""
+
+    sid: str
+    to: str
+    from_: str
+    url: str
+    status_callback: str
+
 
 @dataclass
 class FakeTelephony:
@@ -35,7 +51,9 @@ class FakeTelephony:
 
     sms: list[tuple[str, str]] = field(default_factory=list)
     deleted_recordings: list[str] = field(default_factory=list)
+    calls: list[PlacedCall] = field(default_factory=list)
     fail_sms: bool = False
+    fail_calls: bool = False
 
     def send_sms(self, to: str, body: str) -> str:
         """Remember the message instead of sending it."""
@@ -47,3 +65,11 @@ class FakeTelephony:
     def delete_recording(self, recording_sid: str) -> None:
         """Remember the deletion."""
         self.deleted_recordings.append(recording_sid)
+
+    def create_call(self, to: str, from_: str, url: str, status_callback: str) -> str:
+        """Remember the call instead of placing it (the simulator can play it out)."""
+        if self.fail_calls:
+            raise TelephonyError("fake carrier refused the call")
+        sid = f"CA{len(self.calls) + 1:032d}"
+        self.calls.append(PlacedCall(sid, to, from_, url, status_callback))
+        return sid

@@ -46,3 +46,26 @@ class TwilioTelephony:
             self._client.recordings(recording_sid).delete()
         except TwilioException as exc:
             raise TelephonyError(f"deleting recording {recording_sid} failed: {exc}") from exc
+
+    def create_call(self, to: str, from_: str, url: str, status_callback: str) -> str:
+        """Place an outbound call (the helper library's client carries the HTTP timeout)."""
+        from twilio.base.exceptions import TwilioException
+
+        if not from_:
+            raise TelephonyError("HOTLINE_LINE_NUMBER is not set; cannot place a call")
+        try:
+            call = self._client.calls.create(
+                to=to,
+                from_=from_,
+                url=url,
+                method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=["answered", "completed"],
+                # Ring the agent no longer than a volunteer rings for an incoming call.
+                timeout=30,
+            )
+        except TwilioException as exc:
+            raise TelephonyError(f"call to {mask_number(to)} failed: {exc}") from exc
+        logger.info("call %s placed to %s", call.sid, mask_number(to))
+        return str(call.sid)
