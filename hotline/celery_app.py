@@ -25,6 +25,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
         task_cls=FlaskTask,
         include=[
             "hotline.tasks.calls",
+            "hotline.tasks.dispatch",
             "hotline.tasks.rota",
             "hotline.tasks.transcription",
             "hotline.tasks.tickets",

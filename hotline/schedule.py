@@ -20,6 +20,13 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "rota-check-coverage": {"task": "hotline.tasks.rota.check_coverage", "schedule": 600.0},
     # The clock's warnings (80% of a ticket's promised time) and breaches, each once per ticket.
     "tickets-sweep-sla": {"task": "hotline.tasks.tickets.sweep_sla", "schedule": 60.0},
+    # Residents are asked for a score some minutes after resolution; each ticket once.
+    "dispatch-send-surveys": {"task": "hotline.tasks.dispatch.send_surveys", "schedule": 60.0},
+    # A technician's job SMS whose task was lost (broker down at assignment) goes out late.
+    "dispatch-resend-assignments": {
+        "task": "hotline.tasks.dispatch.resend_assignments",
+        "schedule": 120.0,
+    },
     # Voicemails left behind (broker down, worker lost, model installed since) are queued again.
     # The sweep itself only queues jobs, so it stays off the busy transcription queue.
     "transcription-sweep": {

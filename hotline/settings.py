@@ -344,6 +344,18 @@ def describe() -> list[tuple[str, str, str]]:
     for f in dataclasses.fields(Settings):
         if f.default is MISSING:
             default = "(required)"
+    survey_sms: bool = setting(
+        "HOTLINE_SURVEY_SMS",
+        parse_bool,
+        "Text residents a satisfaction question (reply 1-5) after their ticket is resolved.",
+        default=True,
+    )
+    survey_delay_minutes: int = setting(
+        "HOTLINE_SURVEY_DELAY",
+        functools.partial(parse_int, minimum=1),
+        "Minutes after a ticket is resolved before its caller is asked for a score.",
+        default=30,
+    )
         elif f.default is None or f.default == "":
             default = "(empty)"
         else:

@@ -11,6 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from hotline import rota
+from hotline.csv_rows import decode
 from hotline.extensions import db_session, now, settings
 from hotline.rota.cadence import first_instant
 from hotline.rota.chain import layer_label
@@ -80,21 +81,13 @@ def coverage(days: int) -> None:
         raise SystemExit(1)
 
 
-def _decode(data: bytes) -> str:
-    """CSV saved as UTF-8 (with or without BOM), or as GB18030 by a Chinese Excel."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
-
-
 @group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--create-missing", is_flag=True, help="Create teams and communities not found.")
 def import_volunteers(path: Path, create_missing: bool) -> None:
     """Import volunteers from a CSV file: all rows, or none and a report of every error."""
     try:
-        text = _decode(path.read_bytes())
+        text = decode(path.read_bytes())
     except UnicodeDecodeError:
         click.echo(f"{path}: not UTF-8 or GB18030 text; save it as CSV UTF-8", err=True)
         raise SystemExit(1) from None

@@ -7,7 +7,6 @@ mobile already exists is updated, so importing the same file twice changes nothi
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,8 +14,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from hotline.csv_rows import ImportReport, RowError, flag, read_rows
 from hotline.models import Community, Team, Volunteer
 from hotline.phone import normalize_number
+
+__all__ = ["HEADERS", "ImportReport", "RowError", "import_volunteers"]
 
 HEADERS = {
     "name": ("name", "姓名"),
@@ -28,44 +30,7 @@ HEADERS = {
     "active": ("active", "在岗"),
 }
 REQUIRED = ("name", "mobile")
-TRUE = {"1", "true", "yes", "y", "是", "√"}
-FALSE = {"0", "false", "no", "n", "否", "×"}
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in the file: line number as a spreadsheet shows it, column, what is wrong."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.message}"
-
-
-@dataclass
-class ImportReport:
-    """The outcome: counts when everything was saved, or every error and nothing saved."""
-
-    created: int = 0
-    updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the import went through."""
-        return not self.errors
-
-
-def _flag(raw: str, default: bool) -> bool | None:
-    value = raw.strip().lower()
-    if not value:
-        return default
-    if value in TRUE:
-        return True
-    return False if value in FALSE else None
 
 
 @dataclass
@@ -88,30 +53,9 @@ def import_volunteers(
     Unknown teams and communities are errors unless `create_missing` (a county's first import).
     """
     report = ImportReport()
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    if header is None:
-        report.errors.append(RowError(1, "header", "the file is empty"))
-        return report
-    columns: dict[str, int] = {}
-    for index, title in enumerate(header):
-        key = next((k for k, names in HEADERS.items() if title.strip().lower() in names), None)
-        if key is None:
-            report.errors.append(RowError(1, title, "unknown column"))
-        else:
-            columns[key] = index
-    for key in REQUIRED:
-        if key not in columns:
-            report.errors.append(RowError(1, key, "required column missing"))
-    if report.errors:
-        return report
-
     rows: list[_Row] = []
     seen: dict[str, int] = {}
-    for line, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        values = {k: cells[i].strip() if i < len(cells) else "" for k, i in columns.items()}
+    for line, values in read_rows(lines, HEADERS, REQUIRED, report):
         row = _check(line, values, report)
         if row.mobile in seen:
             report.errors.append(
@@ -168,7 +112,7 @@ def _check(line: int, cells: dict[str, str], report: ImportReport) -> _Row:
         errors.append(RowError(line, "mobile", f"not a mobile number: {cells.get('mobile', '')!r}"))
     flags: dict[str, bool] = {}
     for column in ("party_member", "active"):
-        value = _flag(cells.get(column, ""), default=True)
+        value = flag(cells.get(column, ""), default=True)
         if value is None:
             errors.append(
                 RowError(line, column, f"expected 是/否 or yes/no, got {cells[column]!r}")

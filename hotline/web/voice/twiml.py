@@ -92,3 +92,13 @@ def _render(reply: Reply, base_url: str) -> str:
         elif isinstance(verb, Hangup):
             response.hangup()
     return str(response)
+
+
+def render_message(body: str) -> str:
+    """A messaging webhook's answer: one reply SMS with `body`, or none when it is empty."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    response = MessagingResponse()
+    if body:
+        response.message(body)
+    return str(response)

@@ -1,0 +1,1 @@
+"""The carrier's messaging webhook: SMS to the line (technicians' commands, survey replies)."""
