@@ -30,6 +30,7 @@ def create_app(
     from hotline.web.headers import init_security_headers
     from hotline.web.dispatch import init_dispatch_pages
     from hotline.web.rota import init_rota_pages
+    from hotline.web.search import init_search_pages
     from hotline.web.voice.routes import bp as voice_bp
 
     settings = settings or Settings.from_env(os.environ)
@@ -51,6 +52,7 @@ def create_app(
     app.register_blueprint(voice_bp)
     init_dashboard(app)
     init_rota_pages(app)
+    init_search_pages(app)
     commands.init_app(app)
     init_dispatch_pages(app)
     return app

@@ -1,0 +1,342 @@
+"""Search in Chinese over transcripts, ticket summaries and ticket notes.
+
+A query is split on spaces into terms (Chinese needs none: 水管漏水 is one term); a hit holds
+every term as a substring, case-insensitively. Terms of three characters or more are answered
+by the trigram indexes (hotline.search.schema). One or two characters have no trigram, so a
+query made only of such terms scans the text itself, and only over a window of
+SHORT_WINDOW_DAYS days (ending at the filter's end date, or today): bounded work, whatever the
+size of the archive. The result says when that window applied.
+
+Hits are the newest tickets first (by when the call came in), at most one per source text:
+the current transcript of a voicemail (earlier versions, a correction's machine text for one,
+only when asked for), each note, and a summary where it is not just the transcript's start.
+Counting stops at MAX_COUNTED: past that the page says "more than".
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy import column as column_clause
+from sqlalchemy import table as table_clause
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.models import (
+    Call,
+    Priority,
+    Recording,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    Transcript,
+)
+from hotline.review import Scope
+from hotline.search.schema import fts_table
+from hotline.search.snippet import Piece, snippet
+
+MAX_QUERY_CHARS = 100
+MAX_TERMS = 5
+# The shortest term a trigram index can answer.
+INDEXED_CHARS = 3
+SHORT_WINDOW_DAYS = 90
+MAX_COUNTED = 1000
+PER_PAGE = 20
+# Triage's word for an urgent voicemail (Recording.triage_priority), as on tickets.
+URGENT = Priority.URGENT.value
+
+
+class HitKind(enum.StrEnum):
+    """Which text of a ticket matched."""
+
+    TRANSCRIPT = "transcript"  # the voicemail's current transcript
+    EARLIER = "earlier"  # an earlier version of it (replaced by a correction or a rerun)
+    SUMMARY = "summary"  # the ticket's summary (when it is not the transcript's start)
+    NOTE = "note"  # a note on the ticket's timeline
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """What narrows a search besides its words; None (or False) leaves a filter off."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    community_id: int | None = None
+    category_id: int | None = None
+    status: TicketStatus | None = None
+    # Urgent tickets, or voicemails that triage found urgent.
+    urgent: bool = False
+    # True: voicemails marked reviewed; False: voicemails not reviewed yet.
+    reviewed: bool | None = None
+    # Also search transcripts that have been replaced (by a correction or a rerun).
+    history: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching text: its ticket, what it is, and a snippet around the match."""
+
+    kind: HitKind
+    ticket: Ticket
+    pieces: list[Piece]
+
+
+@dataclass(frozen=True)
+class Results:
+    """One page of hits, numbered from 1; `total` stops counting at MAX_COUNTED."""
+
+    terms: list[str]
+    hits: list[Hit] = field(default_factory=list)
+    number: int = 1
+    per_page: int = PER_PAGE
+    total: int = 0
+    # The window a query of only one- and two-character terms was limited to.
+    window: tuple[date, date] | None = None
+
+    @property
+    def items(self) -> list[Hit]:
+        """The hits (the name the shared pagination macro reads)."""
+        return self.hits
+
+    @property
+    def capped(self) -> bool:
+        """Whether there are more hits than were counted."""
+        return self.total > MAX_COUNTED
+
+    @property
+    def pages(self) -> int:
+        """Pages of the counted hits (at least one)."""
+        return max(1, math.ceil(min(self.total, MAX_COUNTED) / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether a page comes before this one."""
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a page comes after this one."""
+        return self.number < self.pages
+
+
+def terms_of(query: str) -> list[str]:
+    """The distinct terms of a query, in order: split on spaces, at most MAX_TERMS."""
+    terms: list[str] = []
+    for term in query[:MAX_QUERY_CHARS].split():
+        if term.casefold() not in (t.casefold() for t in terms):
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def search(
+    session: Session,
+    scope: Scope,
+    query: str,
+    criteria: SearchFilter,
+    timezone: str,
+    today: date,
+    number: int = 1,
+    per_page: int = PER_PAGE,
+) -> Results:
+    """Page `number` of what `scope` may see matching `query` and `criteria` (the last page
+    if `number` is past it). `today` is the local date a short query's window ends on."""
+    terms = terms_of(query)
+    if not terms:
+        return Results(terms=terms, per_page=per_page)
+    window = None
+    if all(len(term) < INDEXED_CHARS for term in terms):
+        end = criteria.date_to or today
+        start = end - timedelta(days=SHORT_WINDOW_DAYS - 1)
+        if criteria.date_from is not None and criteria.date_from > start:
+            start = criteria.date_from
+        window = (start, end)
+    dialect = session.get_bind().dialect.name
+    hits = union_all(
+        *(
+            _narrow(branch, scope, criteria, timezone, window)
+            for branch in _branches(dialect, terms, criteria.history)
+        )
+    ).subquery("hits")
+    total = session.scalar(
+        select(func.count()).select_from(select(hits.c.source_id).limit(MAX_COUNTED + 1).subquery())
+    )
+    results = Results(terms=terms, per_page=per_page, total=total or 0, window=window)
+    number = min(max(number, 1), results.pages)
+    rows = session.execute(
+        select(hits.c.kind, hits.c.source_id, hits.c.ticket_id)
+        .order_by(hits.c.at.desc(), hits.c.ticket_id.desc(), hits.c.kind, hits.c.source_id.desc())
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    return Results(
+        terms=terms,
+        hits=_load(session, [(HitKind(r.kind), r.source_id, r.ticket_id) for r in rows], terms),
+        number=number,
+        per_page=per_page,
+        total=results.total,
+        window=window,
+    )
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches(dialect: str, table: str, column: Any, row_id: Any, terms: Sequence[str]) -> Any:
+    """Every term is in `column`: ILIKE over pg_trgm on PostgreSQL; on SQLite, the FTS5
+    trigram index for long terms and LIKE for short ones (the window bounds those)."""
+    if dialect == "postgresql":
+        return and_(*(column.ilike(_like(t), escape="\\") for t in terms))
+    conditions = [column.like(_like(t), escape="\\") for t in terms if len(t) < INDEXED_CHARS]
+    long_terms = [t for t in terms if len(t) >= INDEXED_CHARS]
+    if long_terms:
+        fts = fts_table(table)
+        # An FTS5 phrase in double quotes is matched literally (quotes doubled inside).
+        phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        index = table_clause(fts, column_clause("rowid"))
+        conditions.append(
+            row_id.in_(
+                select(index.c.rowid).where(
+                    literal_column(fts).op("MATCH")(bindparam(None, phrases))
+                )
+            )
+        )
+    return and_(*conditions)
+
+
+def _branches(dialect: str, terms: Sequence[str], history: bool) -> list[Select[Any]]:
+    """One select per kind of text: (kind, source_id, ticket_id, at)."""
+    transcript_kind: ColumnElement[Any] = case(
+        (Transcript.current.is_(True), HitKind.TRANSCRIPT.value), else_=HitKind.EARLIER.value
+    )
+    transcripts = (
+        select(
+            transcript_kind.label("kind"),
+            Transcript.id.label("source_id"),
+            Ticket.id.label("ticket_id"),
+            Ticket.created_at.label("at"),
+        )
+        .select_from(Transcript)
+        .join(Ticket, Ticket.recording_id == Transcript.recording_id)
+        .where(_matches(dialect, "transcript", Transcript.text, Transcript.id, terms))
+    )
+    if not history:
+        transcripts = transcripts.where(Transcript.current.is_(True))
+    notes = (
+        select(
+            literal(HitKind.NOTE.value).label("kind"),
+            TicketEvent.id.label("source_id"),
+            Ticket.id.label("ticket_id"),
+            Ticket.created_at.label("at"),
+        )
+        .select_from(TicketEvent)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(TicketEvent.note != "")
+        .where(_matches(dialect, "ticket_event", TicketEvent.note, TicketEvent.id, terms))
+    )
+    summaries = (
+        select(
+            literal(HitKind.SUMMARY.value).label("kind"),
+            Ticket.id.label("source_id"),
+            Ticket.id.label("ticket_id"),
+            Ticket.created_at.label("at"),
+        )
+        .select_from(Ticket)
+        # A voicemail's summary is the start of its transcript: searched there already.
+        .where(Ticket.transcript_text == "")
+        .where(_matches(dialect, "ticket", Ticket.summary, Ticket.id, terms))
+    )
+    return [transcripts, notes, summaries]
+
+
+def _local_midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
+
+
+def _narrow(
+    stmt: Select[Any],
+    scope: Scope,
+    criteria: SearchFilter,
+    timezone: str,
+    window: tuple[date, date] | None,
+) -> Select[Any]:
+    """A branch restricted to the user's scope, the filters and a short query's window."""
+    if not scope.everything:
+        stmt = scope.tickets(stmt.outerjoin(Call, Call.id == Ticket.call_id))
+    if criteria.urgent or criteria.reviewed is not None:
+        stmt = stmt.outerjoin(Recording, Recording.id == Ticket.recording_id)
+    if criteria.urgent:
+        stmt = stmt.where(
+            or_(Ticket.priority == Priority.URGENT, Recording.triage_priority == URGENT)
+        )
+    if criteria.reviewed is True:
+        stmt = stmt.where(Recording.reviewed_at.is_not(None))
+    elif criteria.reviewed is False:
+        stmt = stmt.where(Recording.id.is_not(None), Recording.reviewed_at.is_(None))
+    if criteria.community_id is not None:
+        stmt = stmt.where(Ticket.community_id == criteria.community_id)
+    if criteria.category_id is not None:
+        stmt = stmt.where(Ticket.category_id == criteria.category_id)
+    if criteria.status is not None:
+        stmt = stmt.where(Ticket.status == criteria.status)
+    start, end = window or (criteria.date_from, criteria.date_to)
+    if start is not None:
+        stmt = stmt.where(Ticket.created_at >= _local_midnight(start, timezone))
+    if end is not None:
+        stmt = stmt.where(Ticket.created_at < _local_midnight(end + timedelta(days=1), timezone))
+    return stmt
+
+
+def _load(
+    session: Session, rows: Sequence[tuple[HitKind, int, int]], terms: Sequence[str]
+) -> list[Hit]:
+    """The page's hits with their tickets and snippets (three queries, whatever the page)."""
+    ticket_ids = {ticket_id for _, _, ticket_id in rows}
+    tickets = {
+        t.id: t
+        for t in session.scalars(
+            select(Ticket)
+            .where(Ticket.id.in_(ticket_ids))
+            .options(selectinload(Ticket.community), selectinload(Ticket.category))
+        )
+    }
+    transcript_ids = [i for k, i, _ in rows if k in (HitKind.TRANSCRIPT, HitKind.EARLIER)]
+    note_ids = [i for k, i, _ in rows if k is HitKind.NOTE]
+    transcripts: dict[int, str] = {}
+    if transcript_ids:
+        found = select(Transcript.id, Transcript.text).where(Transcript.id.in_(transcript_ids))
+        transcripts = {row.id: row.text for row in session.execute(found)}
+    notes: dict[int, str] = {}
+    if note_ids:
+        found_notes = select(TicketEvent.id, TicketEvent.note).where(TicketEvent.id.in_(note_ids))
+        notes = {row.id: row.note for row in session.execute(found_notes)}
+    hits = []
+    for kind, source_id, ticket_id in rows:
+        ticket = tickets[ticket_id]
+        if kind is HitKind.NOTE:
+            body = notes.get(source_id, "")
+        elif kind is HitKind.SUMMARY:
+            body = ticket.summary
+        else:
+            body = transcripts.get(source_id, "")
+        hits.append(Hit(kind=kind, ticket=ticket, pieces=snippet(body, terms)))
+    return hits
