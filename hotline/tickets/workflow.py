@@ -121,6 +121,10 @@ def change_status(
     if current not in OPEN_STATUSES and to in OPEN_STATUSES:
         _reopen(session, ticket)
     if to is TicketStatus.OPEN:
+        # The relationships too: clearing only the ids left a loaded technician in the session,
+        # so assignee_name (and the next assignment's "from") still named them.
+        ticket.technician = None
+        ticket.volunteer = None
         ticket.technician_id = None
         ticket.volunteer_id = None
     ticket.status = to

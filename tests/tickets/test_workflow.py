@@ -563,3 +563,19 @@ def test_references_grow_longer_only_when_four_digits_keep_colliding(
 
     assert workflow.new_ref(session) == "10000"
     assert draws.calls == workflow.REF_DRAWS + 1
+
+
+def test_back_to_open_forgets_the_assignee_in_the_session_too(
+    session: Session, technician: Technician
+) -> None:
+    ticket = ticket_with(session, S.OPEN, volunteer=None)
+    workflow.assign(session, ticket, ZHANG, NOW, technician=technician)
+
+    workflow.change_status(session, ticket, S.OPEN, ZHANG, NOW, note="师傅退单")
+    session.flush()
+
+    assert workflow.assignee_name(ticket) == ""
+    assert (ticket.technician, ticket.technician_id) == (None, None)
+    volunteer: Volunteer = factories.VolunteerFactory(name="志愿者乙")
+    event = workflow.assign(session, ticket, ZHANG, NOW, volunteer=volunteer)
+    assert (event.from_value, event.to_value) == ("", "志愿者乙")
