@@ -229,7 +229,8 @@ def update_details(
     default_sla_hours: int,
 ) -> list[TicketEvent]:
     """Change what is given, an event per changed detail; the caller's directory entry learns
-    the community and address. A new category or priority moves the due time from the start."""
+    the community, address and name (a withheld number has no entry, so no name). A new
+    category or priority moves the due time from the start."""
     events = []
 
     def changed(field: str, before: str, after: str) -> None:
@@ -271,7 +272,10 @@ def update_details(
         ticket.due_at = clock.due_at(
             ticket.created_at, ticket.category, ticket.priority, default_sla_hours
         )
+    # The name is kept in the residents directory, by number: a withheld number has no entry.
     name = None if details.resident_name is None else details.resident_name.strip()[:100]
+    if not ticket.caller_number:
+        name = None
     if name is not None and name != (ticket.resident.name if ticket.resident else ""):
         changed("resident_name", ticket.resident.name if ticket.resident else "", name)
     if events:

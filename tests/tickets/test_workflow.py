@@ -579,3 +579,16 @@ def test_back_to_open_forgets_the_assignee_in_the_session_too(
     volunteer: Volunteer = factories.VolunteerFactory(name="志愿者乙")
     event = workflow.assign(session, ticket, ZHANG, NOW, volunteer=volunteer)
     assert (event.from_value, event.to_value) == ("", "志愿者乙")
+
+
+def test_a_name_for_a_withheld_number_is_not_claimed_as_a_change(session: Session) -> None:
+    # The name lives in the residents directory, keyed by number: with no number there is
+    # nowhere to keep it, so the timeline must not say it changed.
+    ticket = ticket_with(session, S.OPEN, caller_number="")
+
+    changed = workflow.update_details(
+        session, ticket, Details(resident_name="李阿姨"), ZHANG, NOW, default_sla_hours=72
+    )
+
+    assert changed == []
+    assert session.scalars(select(Resident)).all() == []
