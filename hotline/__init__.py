@@ -29,6 +29,7 @@ def create_app(
     from hotline.web.dashboard import init_dashboard
     from hotline.web.headers import init_security_headers
     from hotline.web.dispatch import init_dispatch_pages
+    from hotline.web.kpi import init_kpi_pages
     from hotline.web.rota import init_rota_pages
     from hotline.web.search import init_search_pages
     from hotline.web.voice.routes import bp as voice_bp
@@ -53,6 +54,7 @@ def create_app(
     init_dashboard(app)
     init_rota_pages(app)
     init_search_pages(app)
+    init_kpi_pages(app)
     commands.init_app(app)
     init_dispatch_pages(app)
     return app
