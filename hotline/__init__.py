@@ -32,6 +32,7 @@ def create_app(
     from hotline.web.kpi import init_kpi_pages
     from hotline.web.rota import init_rota_pages
     from hotline.web.search import init_search_pages
+    from hotline.web.voice import alerts  # noqa: F401  (the alert call's routes join voice_bp)
     from hotline.web.voice.routes import bp as voice_bp
 
     settings = settings or Settings.from_env(os.environ)

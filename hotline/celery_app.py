@@ -29,6 +29,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
             "hotline.tasks.rota",
             "hotline.tasks.transcription",
             "hotline.tasks.tickets",
+            "hotline.tasks.triage",
         ],
     )
     celery_app.conf.update(

@@ -27,6 +27,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "hotline.tasks.dispatch.resend_assignments",
         "schedule": 120.0,
     },
+    # Urgent voicemail alerts whose task was lost (or never queued) go out within 30 seconds.
+    "triage-sweep-escalations": {
+        "task": "hotline.tasks.triage.sweep_escalations",
+        "schedule": 30.0,
+    },
     # Voicemails left behind (broker down, worker lost, model installed since) are queued again.
     # The sweep itself only queues jobs, so it stays off the busy transcription queue.
     "transcription-sweep": {

@@ -11,9 +11,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from hotline.commands import db, dispatch, hotline, ivr, rota, texts, transcripts, users
+    from hotline.commands import db, dispatch, hotline, ivr, rota, texts, transcripts, triage, users
 
-    groups = (db, dispatch, hotline, ivr, rota, texts, transcripts, users)
+    groups = (db, dispatch, hotline, ivr, rota, texts, transcripts, triage, users)
     for module in groups:
         app.cli.add_command(module.group)
 

@@ -37,6 +37,15 @@ KEYS: Mapping[str, frozenset[str]] = {
     # The clock's alerts to supervisors (hotline.tickets.clock).
     "sms.sla_warning": frozenset({"number", "category", "community", "due_at"}),
     "sms.sla_breach": frozenset({"number", "category", "community", "due_at"}),
+    # Voicemail triage (hotline.triage): the suggestion's reason, the urgent alerts.
+    "ticket.triage_reason": frozenset({"reason", "phrase"}),
+    "ticket.triage_escalated": frozenset({"who", "called", "count"}),
+    "triage.called": frozenset(),
+    "triage.nobody_on_duty": frozenset(),
+    "sms.triage_volunteer": frozenset({"ref", "reason", "summary"}),
+    "sms.triage_supervisors": frozenset({"ref", "reason", "volunteer"}),
+    "voice.triage_alert": frozenset({"ref", "reason"}),
+    "voice.triage_alert_unknown": frozenset(),
     "rota.layer.primary": frozenset(),
     "rota.layer.backup": frozenset(),
     "rota.layer.nth_backup": frozenset({"n"}),

@@ -23,6 +23,7 @@ class NotificationKind(enum.StrEnum):
     CALLER = "caller"  # a resident is told their ticket's reference or status
     SLA = "sla"  # supervisors are told a ticket nears or passed its promised time
     SURVEY = "survey"  # a resident is asked how satisfied they are after resolution
+    TRIAGE = "triage"  # a voicemail's urgent triage alerts the on-duty volunteer and supervisors
 
 
 class NotificationStatus(enum.StrEnum):

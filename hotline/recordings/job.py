@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from hotline import triage
 from hotline.models import Recording, RecordingStatus, Ticket, Transcript
 from hotline.recordings.files import (
     DownloadFailed,
@@ -299,4 +300,5 @@ def _transcribe(
     if ticket is not None:
         attach_transcript(ticket, transcript.text)
     session.flush()
+    triage.apply(session, recording, transcript.text, clock())  # the alert task follows the job
     return _result(recording, f"{len(transcript.text)} characters by {transcript.model_name}")

@@ -102,3 +102,14 @@ def render_message(body: str) -> str:
     if body:
         response.message(body)
     return str(response)
+
+
+def spoken_alert(text: str, say_language: str, voice: str = "", repeat: int = 2) -> str:
+    """An alert call's TwiML: `text` said `repeat` times with a pause between, then hang up."""
+    response = VoiceResponse()
+    for number in range(max(1, repeat)):
+        if number:
+            response.pause(length=1)
+        _speak(response, Say(text, say_language, voice))
+    response.hangup()
+    return str(response)
