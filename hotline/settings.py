@@ -286,6 +286,18 @@ class Settings:
         "Number dialled after the whole rota chain; empty = none.",
         default="",
     )
+    line_number: str = setting(
+        "HOTLINE_LINE_NUMBER",
+        parse_str,
+        "The hotline's own number, shown to both sides of a call back; empty disables call backs.",
+        default="",
+    )
+    caller_sms: bool = setting(
+        "HOTLINE_CALLER_SMS",
+        parse_bool,
+        "Text the caller their ticket's short reference when a call ends with a ticket.",
+        default=True,
+    )
     swap_requires_approval: bool = setting(
         "HOTLINE_SWAP_REQUIRES_APPROVAL",
         parse_bool,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 # Webhook names -> paths; the blueprint's routes are registered from the same table.
 HOOK_PATHS = {
@@ -15,6 +16,10 @@ HOOK_PATHS = {
     "recording": "/voice/recording",
     "recording_status": "/voice/recording-status",
     "status": "/voice/status",
+    "reference": "/voice/reference",
+    "callback": "/voice/callback",
+    "callback_dial": "/voice/callback-dial",
+    "callback_status": "/voice/callback-status",
 }
 
 
@@ -24,6 +29,12 @@ class Hook:
 
     name: str
     params: Mapping[str, str | int] = field(default_factory=dict)
+
+
+def hook_url(base_url: str, hook: Hook) -> str:
+    """The absolute public URL of a webhook, as the carrier will request (and sign) it."""
+    query = urlencode(sorted((k, str(v)) for k, v in hook.params.items()))
+    return f"{base_url}{HOOK_PATHS[hook.name]}" + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)

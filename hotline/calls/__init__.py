@@ -7,7 +7,9 @@ recording action) only add facts; `settle` derives the outcome from the facts, s
 of the same facts gives the same rows.
 
 Modules: `line` (policy, event log, prompts), `navigation` (IVR and the hunt), `screening`
-(the volunteer accepts), `outcome` (recordings, final status, the ticket), `sweeps` (beat jobs).
+(the volunteer accepts), `outcome` (recordings, final status, the ticket), `sweeps` (beat jobs),
+`enquiry` ("check my ticket"), `notify` (the caller's SMS), `callback` (call back through the
+line).
 """
 
 from hotline.calls.line import (
@@ -18,7 +20,14 @@ from hotline.calls.line import (
     record_event,
     spell_digits,
 )
-from hotline.calls.navigation import current_reply, dial_result, error_reply, gather, incoming
+from hotline.calls.navigation import (
+    current_reply,
+    dial_result,
+    error_reply,
+    gather,
+    incoming,
+    reference,
+)
 from hotline.calls.outcome import call_status, recording_action, recording_status, settle
 from hotline.calls.screening import screen, screen_result
 from hotline.calls.sweeps import UNSTAFFED_ALERT_WINDOW, alert_unstaffed, settle_stale
@@ -39,6 +48,7 @@ __all__ = [
     "record_event",
     "recording_action",
     "recording_status",
+    "reference",
     "screen",
     "screen_result",
     "settle",

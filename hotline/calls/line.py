@@ -21,7 +21,7 @@ from hotline.messaging.texts import text
 from hotline.models import Call, CallEvent, Ticket
 from hotline.settings import Settings
 from hotline.tickets.intake import open_for_call
-from hotline.verbs import Play, Reply, Say
+from hotline.verbs import Gather, Hook, Play, Reply, Say
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class LinePolicy:
     timezone: str
     sla_hours: int
     supervisor_number: str = ""
+    # The hotline's own number: the caller ID of both legs of a call back.
+    line_number: str = ""
+    # Text the caller the ticket's reference when the call ends.
+    caller_sms: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinePolicy:
@@ -48,6 +52,8 @@ class LinePolicy:
             timezone=settings.timezone,
             sla_hours=settings.ticket_sla_hours,
             supervisor_number=settings.supervisor_fallback_number,
+            line_number=settings.line_number,
+            caller_sms=settings.caller_sms,
         )
 
 
@@ -63,10 +69,12 @@ class RecordingFacts:
 
 @dataclass(frozen=True)
 class CallUpdate:
-    """A reply for the carrier and the recordings to queue for download once committed."""
+    """A reply for the carrier, and what to queue once committed: recordings to download,
+    tickets whose caller is texted the reference."""
 
     reply: Reply
     enqueue_recordings: tuple[int, ...] = ()
+    text_callers: tuple[int, ...] = ()
 
 
 def record_event(
@@ -151,9 +159,41 @@ def message(flow: Flow, key: str, call: Call, **params: str) -> SpokenPrompt:
     return engine.message(flow, key, call.language, **params)
 
 
-def ticket_prompt(flow: Flow, call: Call, ticket: Ticket) -> SpokenPrompt:
-    """The ticket's number, read digit by digit."""
-    return message(flow, "ticket_number", call, digits=spell_digits(ticket.number, call.language))
+def spell_slowly(digits: str, language: str) -> str:
+    """A short reference read digit by digit, pausing after each: "1234" -> "一，二，三，四"."""
+    spoken = dict(zip("0123456789", text("call.spoken_digits", language), strict=True))
+    return text("call.slow_digit_separator", language).join(spoken.get(c, c) for c in digits)
+
+
+def ticket_prompts(flow: Flow, call: Call, ticket: Ticket) -> tuple[SpokenPrompt, ...]:
+    """The ticket's short reference, read slowly twice, then how to hear it again. A ticket
+    without one (reopened long after, or from before short references) gives its number."""
+    language = call.language
+    digits = (
+        spell_slowly(ticket.ref, language) if ticket.ref else spell_digits(ticket.number, language)
+    )
+    return (
+        message(flow, "ticket_number", call, digits=digits),
+        message(flow, "ticket_number_again", call, digits=digits),
+        message(flow, "ticket_number_repeat", call),
+    )
+
+
+# Seconds the caller has to press star after hearing the reference, before the call goes on.
+REFERENCE_WAIT_S = 3
+
+
+def reference_gather(
+    flow: Flow, policy: LinePolicy, call: Call, ticket: Ticket, then: str
+) -> Gather:
+    """The reference said inside a Gather: star says it again (the `reference` webhook); any
+    other key or silence goes on to the verbs after it (`then` tells the webhook which)."""
+    return Gather(
+        Hook("reference", {"then": then}),
+        speak(ticket_prompts(flow, call, ticket), policy),
+        1,
+        REFERENCE_WAIT_S,
+    )
 
 
 def open_ticket(session: Session, call: Call, policy: LinePolicy, now: datetime) -> Ticket:

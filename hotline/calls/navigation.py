@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hotline.calls.enquiry import ticket_lookup
 from hotline.calls.line import (
     LinePolicy,
     call_for,
@@ -17,8 +18,8 @@ from hotline.calls.line import (
     new_call,
     open_ticket,
     record_event,
+    reference_gather,
     speak,
-    ticket_prompt,
 )
 from hotline.ivr import engine
 from hotline.ivr.engine import Ask, Connect, End, IvrState, Outcome, TakeMessage
@@ -27,6 +28,7 @@ from hotline.messaging.texts import text
 from hotline.models import Call
 from hotline.phone import mask_number
 from hotline.rota.duty import on_duty
+from hotline.tickets.intake import ticket_for_call
 from hotline.verbs import Dial, DialNumber, Gather, Hangup, Hook, Record, Redirect, Reply, Say, Verb
 
 logger = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ def _act(
     if isinstance(outcome, End):
         return (*speak(outcome.prompts, policy), Hangup())
     ticket = open_ticket(session, call, policy, now)
-    told = speak((*outcome.prompts, ticket_prompt(flow, call, ticket)), policy)
+    told = (*speak(outcome.prompts, policy), reference_gather(flow, policy, call, ticket, "go"))
     if isinstance(outcome, Connect):
         return told + _start_hunt(session, flow, policy, call, now)
     assert isinstance(outcome, TakeMessage)  # noqa: S101  (Outcome is a closed union)
@@ -183,7 +185,7 @@ def current_reply(session: Session, flow: Flow, policy: LinePolicy, call: Call) 
     if call.dial_index >= 0:
         return (_dial(call, call.dial_index, _ring_limits(flow, policy)[0]),)
     state = _state(call)
-    outcome = engine.resume(flow, state)
+    outcome = engine.resume(flow, state, ticket_lookup(session, call.from_number))
     if isinstance(outcome, Ask) and outcome.state == state:
         return _ask(call, outcome, policy)
     # The flow changed under the call (a deploy removed its node): move on as the engine says.
@@ -205,7 +207,7 @@ def incoming(
         return current_reply(session, flow, policy, call)
     logger.info("call %s from %s", sid, mask_number(call.from_number))
     call.flow_id, call.flow_version = flow.id, flow.version
-    outcome = engine.start(flow)
+    outcome = engine.start(flow, lookup=ticket_lookup(session, call.from_number))
     return _act(session, flow, policy, call, outcome, None, now)
 
 
@@ -225,7 +227,7 @@ def gather(
     if not fresh or step != call.step or not call.node_id:
         return current_reply(session, flow, policy, call)
     call.step += 1
-    outcome = engine.advance(flow, _state(call), digits)
+    outcome = engine.advance(flow, _state(call), digits, ticket_lookup(session, call.from_number))
     return _act(session, flow, policy, call, outcome, digits, now)
 
 
@@ -264,3 +266,30 @@ def error_reply(flow: Flow | None, policy: LinePolicy) -> Reply:
         *apology,
         Record(Hook("recording"), Hook("recording_status"), policy.voicemail_max_length_s),
     )
+
+
+def reference(
+    session: Session,
+    flow: Flow,
+    policy: LinePolicy,
+    params: Mapping[str, str],
+    now: datetime,
+    then: str,
+) -> Reply:
+    """The caller pressed a key while hearing the ticket's reference: star says it again; then
+    the call goes on where it was (`then`: "go" to the hunt or voicemail, "bye" to hang up)."""
+    sid = params["CallSid"]
+    digits = params.get("Digits", "")
+    record_event(session, sid, "reference", f"reference:{then}:{now.isoformat()}", params, now)
+    call = find_call(session, sid)
+    if call is None:
+        return (Hangup(),)
+    ticket = ticket_for_call(session, call)
+    again = (
+        (reference_gather(flow, policy, call, ticket, then),)
+        if digits == "*" and ticket is not None and call.ended_at is None
+        else ()
+    )
+    if then == "bye":
+        return (*again, *speak((message(flow, "goodbye", call),), policy), Hangup())
+    return (*again, *current_reply(session, flow, policy, call))

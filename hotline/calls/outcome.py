@@ -16,11 +16,12 @@ from hotline.calls.line import (
     message,
     open_ticket,
     record_event,
+    reference_gather,
     speak,
-    ticket_prompt,
 )
 from hotline.ivr.model import Flow
 from hotline.models import Call, CallOutcome, Recording, RecordingStatus
+from hotline.tickets.intake import ticket_for_call
 from hotline.tickets.lifecycle import settle_source
 from hotline.verbs import Hangup, Reply
 
@@ -109,14 +110,9 @@ def recording_action(
     settle(session, policy, call, now)
     ticket = open_ticket(session, call, policy, now)
     reply: Reply = (
-        *speak(
-            (
-                message(flow, "voicemail_saved", call),
-                ticket_prompt(flow, call, ticket),
-                message(flow, "goodbye", call),
-            ),
-            policy,
-        ),
+        *speak((message(flow, "voicemail_saved", call),), policy),
+        reference_gather(flow, policy, call, ticket, "bye"),
+        *speak((message(flow, "goodbye", call),), policy),
         Hangup(),
     )
     return CallUpdate(reply, _to_enqueue(recording))
@@ -152,24 +148,29 @@ def _recording_facts(params: Mapping[str, str], default_status: str) -> Recordin
 
 def call_status(
     session: Session, flow: Flow, policy: LinePolicy, params: Mapping[str, str], now: datetime
-) -> Reply:
-    """The carrier reports the call's status; a final one ends the call and settles its ticket
-    (the reply is ignored)."""
+) -> CallUpdate:
+    """The carrier reports the call's status; a final one ends the call, settles its ticket and
+    (if configured) has the caller texted its reference (the reply is ignored)."""
     sid = params["CallSid"]
     status = params.get("CallStatus", "")
     record_event(session, sid, "status", f"status:{status}", params, now)
     call = call_for(session, sid, params, now)
     if call.ended_at is not None:
-        return ()
+        return CallUpdate(())
     call.carrier_status = status or call.carrier_status
-    if status in FINAL_CALL_STATUSES:
-        call.ended_at = now
-        try:
-            call.duration_s = int(params.get("CallDuration") or 0)
-        except ValueError:
-            call.duration_s = None
-        settle(session, policy, call, now)
-    return ()
+    if status not in FINAL_CALL_STATUSES:
+        return CallUpdate(())
+    call.ended_at = now
+    try:
+        call.duration_s = int(params.get("CallDuration") or 0)
+    except ValueError:
+        call.duration_s = None
+    settle(session, policy, call, now)
+    ticket = ticket_for_call(session, call)
+    # Only the callback that ended the call queues the text; the outbox's key per ticket
+    # keeps it to one SMS even if this is queued twice.
+    tell = (ticket.id,) if policy.caller_sms and ticket is not None else ()
+    return CallUpdate((), text_callers=tell)
 
 
 def settle(session: Session, policy: LinePolicy, call: Call, now: datetime) -> None:

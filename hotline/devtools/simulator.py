@@ -2,7 +2,9 @@
 
 It follows the TwiML we return the way the carrier does (Say, Play, Gather, Redirect, Dial with
 a screening URL per Number, Record, Hangup), acts out a scripted caller and volunteers, serves
-the voicemail file over HTTP for the worker to download, and reports the conversation.
+the voicemail file over HTTP for the worker to download, and reports the conversation. It also
+plays outbound calls the line asked the carrier for (`play_outbound`: a call back's agent leg,
+then the resident's leg it dials).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 import wave
 import xml.etree.ElementTree as ET  # noqa: S405  (parses our own TwiML only)
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from hotline import calls, tickets
-from hotline.telephony import HTTP_TIMEOUT
+from hotline.telephony import HTTP_TIMEOUT, PlacedCall
 from hotline.verbs import HOOK_PATHS
 
 # A call that keeps following TwiML longer than this is a loop in our flow: stop it.
@@ -48,6 +50,10 @@ class Caller:
     voicemail: Path | None = None
     # Hang up when the keys run out instead of staying silent.
     hang_up_in_menu: bool = False
+    # Times to press star to hear the ticket's reference again (then just listen).
+    repeat_reference: int = 0
+    # Keys for menus that take several digits (a ticket reference), each ended with #.
+    keyed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +67,8 @@ class Conversation:
     recording_sid: str | None = None
     # Callbacks the carrier sends late (recording status comes after the call has ended).
     late_callbacks: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # The caller ID each Dial showed the number it rang.
+    caller_ids: list[str] = field(default_factory=list)
 
     def ticket_number(self, session: Session) -> str | None:
         """The ticket the call opened, read from the database."""
@@ -173,6 +181,8 @@ class Simulator:
         """Place one call and follow it to the end; `linger(recording_sid)` runs while the
         voicemail is still served (e.g. to wait for the worker's download)."""
         conversation = Conversation(call_sid=_sid("CA"))
+        # A copy: the call uses up its keys and star presses, the caller given stays as it was.
+        caller = replace(caller, keyed=list(caller.keyed))
         base = {
             "CallSid": conversation.call_sid,
             "AccountSid": "AC" + "0" * 32,
@@ -245,6 +255,23 @@ class Simulator:
             elif verb.tag == "Gather":
                 for prompt in verb:
                     self._speak(prompt, conversation)
+                action = verb.get("action", "")
+                if urlsplit(action).path == HOOK_PATHS["reference"]:
+                    # The ticket's reference: star to hear it again, else listen and go on.
+                    if caller.repeat_reference > 0:
+                        caller.repeat_reference -= 1
+                        self._say("  caller presses: *", conversation)
+                        return action, {**base, "Digits": "*", "CallStatus": "in-progress"}
+                    self._say("  caller: (listens)", conversation)
+                    continue
+                if int(verb.get("numDigits", "1")) > 1:
+                    # Several digits ended with #: the carrier sends them without the #.
+                    typed = caller.keyed.pop(0) if caller.keyed else None
+                    if typed is None:
+                        self._say("  caller: (silence)", conversation)
+                        continue
+                    self._say(f"  caller keys: {typed}#", conversation)
+                    return action, {**base, "Digits": typed, "CallStatus": "in-progress"}
                 if not presses and caller.hang_up_in_menu:
                     raise _HangUp
                 key = presses.pop(0) if presses else None
@@ -346,3 +373,65 @@ class Simulator:
             (callback, {**base, **recording, "RecordingStatus": "completed"})
         )
         return verb.get("action", ""), {**base, **recording, "Digits": "hangup"}
+
+    def play_outbound(
+        self, placed: PlacedCall, agent: str = "answer", resident: str = "answer"
+    ) -> Conversation:
+        """Play an outbound call the line asked the carrier for: ring `placed.to` (the agent:
+        answer | no-answer | busy | failed), follow the TwiML fetched on answer, dial what it
+        dials (the resident: answer | no-answer | busy), then report the final status."""
+        conversation = Conversation(call_sid=placed.sid)
+        base = {
+            "CallSid": placed.sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": placed.from_,
+            "To": placed.to,
+            "Direction": "outbound-api",
+        }
+        self._say(f"carrier rings {placed.to} showing {placed.from_} ({agent})", conversation)
+        if agent != "answer":
+            self._post(placed.status_callback, {**base, "CallStatus": agent, "CallDuration": "0"})
+            return conversation
+        self._post(placed.status_callback, {**base, "CallStatus": "in-progress"})
+        url, params = placed.url, {**base, "CallStatus": "in-progress"}
+        for _ in range(MAX_DOCUMENTS):
+            root = ET.fromstring(self._post(url, params))  # noqa: S314  (our own TwiML)
+            step = self._follow_outbound(root, base, resident, conversation)
+            if step is None:
+                break
+            url, params = step
+        self._post(
+            placed.status_callback, {**base, "CallStatus": "completed", "CallDuration": "60"}
+        )
+        return conversation
+
+    def _follow_outbound(
+        self, root: ET.Element, base: dict[str, str], resident: str, conversation: Conversation
+    ) -> tuple[str, dict[str, str]] | None:
+        """One TwiML document on an outbound leg; the next request, or None when it ends."""
+        for verb in root:
+            if verb.tag in {"Say", "Play"}:
+                self._speak(verb, conversation)
+            elif verb.tag == "Dial":
+                numbers = [(n.text or "").strip() for n in verb.findall("Number")]
+                conversation.dialled.extend(numbers)
+                conversation.caller_ids.append(verb.get("callerId", ""))
+                shown = verb.get("callerId", "")
+                self._say(
+                    f"  dialling {', '.join(numbers)} showing {shown} ({resident})", conversation
+                )
+                status = {"answer": "completed"}.get(resident, resident)
+                conversation.connected = status == "completed"
+                if conversation.connected:
+                    self._say("  connected: agent and resident talk", conversation)
+                return verb.get("action", ""), {
+                    **base,
+                    "CallStatus": "in-progress",
+                    "DialCallStatus": status,
+                    "DialCallSid": _sid("CA"),
+                    "DialCallDuration": "45" if conversation.connected else "0",
+                }
+            elif verb.tag == "Hangup":
+                self._say("  line hangs up", conversation)
+                return None
+        return None

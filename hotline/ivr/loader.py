@@ -19,6 +19,7 @@ from hotline.ivr.model import (
     FlowError,
     Hangup,
     Language,
+    Lookup,
     Menu,
     Node,
     Option,
@@ -277,6 +278,22 @@ def _node(node_id: str, raw: Mapping[str, Any]) -> Node:
         return Say(id=node_id, prompt=prompt, next=raw["next"])
     if kind == "language":
         return SetLanguage(id=node_id, language=raw["language"], next=raw["next"], prompt=prompt)
+    if kind == "lookup":
+        return Lookup(
+            id=node_id,
+            lookup=raw["lookup"],
+            by=raw["by"],
+            found=_prompts(raw["found"]),
+            next=raw["next"],
+            not_found=raw.get("not_found"),
+            prompt=prompt,
+            max_digits=raw.get("max_digits", 6),
+            timeout_s=raw.get("timeout_s"),
+            max_attempts=raw.get("max_attempts", 3),
+            on_not_found=_prompts(raw.get("on_not_found")),
+            on_no_input=_prompts(raw.get("on_no_input")),
+            on_exhausted=raw.get("on_exhausted"),
+        )
     if kind == "transfer":
         return Transfer(id=node_id, prompt=prompt)
     if kind == "voicemail":

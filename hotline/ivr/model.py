@@ -21,7 +21,15 @@ SYSTEM_MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "error_apology": frozenset(),
         "goodbye": frozenset(),
         "voicemail_saved": frozenset(),
+        "ticket_number_again": frozenset({"digits"}),
+        "ticket_number_repeat": frozenset(),
     }
+)
+
+# What a `lookup` node can look up, each with the placeholders its `found` prompt may use. The
+# calls domain gives the engine the function behind each name.
+LOOKUPS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"ticket_status": frozenset({"ref", "status"})}
 )
 
 # Keys a caller can press for a menu option. "#" is left out: Twilio's <Gather> ends input on it.
@@ -170,7 +178,32 @@ class Hangup:
     prompt: Prompts = ()
 
 
-Node = Menu | Say | SetLanguage | Transfer | Voicemail | Hangup
+@dataclass(frozen=True)
+class Lookup:
+    """Look something up for the caller: by their own number (`by: caller`) or by digits they
+    key, ended with # (`by: keys`).
+
+    Found: say `found`, its placeholders filled from what was found, and go on to `next`. Not
+    found by the caller's number: go to `not_found`. Not found by keys: say `on_not_found` and
+    ask again; wrong numbers and silences count towards `max_attempts`, then `on_exhausted`.
+    """
+
+    id: str
+    lookup: str
+    by: Literal["caller", "keys"]
+    found: Prompts
+    next: str
+    not_found: str | None = None
+    prompt: Prompts = ()
+    max_digits: int = 6
+    timeout_s: int | None = None
+    max_attempts: int = 3
+    on_not_found: Prompts = ()
+    on_no_input: Prompts = ()
+    on_exhausted: str | None = None
+
+
+Node = Menu | Say | SetLanguage | Transfer | Voicemail | Hangup | Lookup
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from hotline.ivr.loader import parse_flow, read_flow_yaml, schema_problems
 from hotline.ivr.model import (
+    LOOKUPS,
     OPTION_KEYS,
     SYSTEM_MESSAGES,
     Flow,
     FlowError,
     Hangup,
+    Lookup,
     Menu,
     Node,
     Prompt,
@@ -69,6 +71,13 @@ def edges(node: Node) -> list[tuple[str, str]]:
         return out
     if isinstance(node, Say | SetLanguage):
         return [("next", node.next)]
+    if isinstance(node, Lookup):
+        out = [("next", node.next)]
+        if node.not_found is not None:
+            out.append(("not_found", node.not_found))
+        if node.on_exhausted is not None:
+            out.append(("on_exhausted", node.on_exhausted))
+        return out
     return []
 
 
@@ -87,6 +96,8 @@ def _check_node(flow: Flow, node: Node) -> Iterator[str]:
     yield from _check_prompts(flow, node.id, "prompt", node.prompt)
     if isinstance(node, Menu):
         yield from _check_menu(flow, node)
+    if isinstance(node, Lookup):
+        yield from _check_lookup(flow, node)
     if isinstance(node, SetLanguage) and node.language not in _codes(flow):
         yield f"{node.id}: language '{node.language}' is not one of the flow's languages"
 
@@ -115,6 +126,50 @@ def _check_menu(flow: Flow, menu: Menu) -> Iterator[str]:
             yield f"{menu.id}: the menu says nothing to callers in '{code}'"
     yield from _check_prompts(flow, menu.id, "on_invalid", menu.on_invalid)
     yield from _check_prompts(flow, menu.id, "on_no_input", menu.on_no_input)
+
+
+def _check_lookup(flow: Flow, node: Lookup) -> Iterator[str]:
+    allowed = LOOKUPS.get(node.lookup)
+    if allowed is None:
+        yield f"{node.id}: lookup '{node.lookup}' is not one the line knows ({', '.join(LOOKUPS)})"
+        allowed = frozenset()
+    if not node.found:
+        yield f"{node.id}: the lookup needs found (what to say when it finds something)"
+    yield from _check_prompts(flow, node.id, "found", node.found)
+    for index, prompt in enumerate(node.found):
+        what = "found" if len(node.found) == 1 else f"found[{index}]"
+        yield from _check_found_placeholders(node.id, what, prompt, allowed)
+    if node.by == "caller":
+        if node.not_found is None:
+            yield f"{node.id}: a lookup by caller needs not_found (where to go if nothing is found)"
+        return
+    if not node.prompt:
+        yield f"{node.id}: a lookup by keys needs a prompt (asking for the digits)"
+    if node.timeout_s is None or node.timeout_s < 1:
+        yield f"{node.id}: a lookup by keys needs timeout_s (seconds to wait for the digits)"
+    if not node.on_not_found:
+        yield f"{node.id}: a lookup by keys needs on_not_found (what to say for a wrong number)"
+    if node.on_exhausted is None:
+        yield f"{node.id}: a lookup by keys needs on_exhausted (where to go after failures)"
+    yield from _check_prompts(flow, node.id, "on_not_found", node.on_not_found)
+    yield from _check_prompts(flow, node.id, "on_no_input", node.on_no_input)
+
+
+def _check_found_placeholders(
+    where: str, what: str, prompt: Prompt, allowed: frozenset[str]
+) -> Iterator[str]:
+    """A found prompt may use any of the lookup's values, the same ones in every language."""
+    used: dict[str, frozenset[str]] = {}
+    for code, text in prompt.text.items():
+        try:
+            used[code] = placeholders(text)
+        except FlowError as exc:
+            yield f"{where}: {what} {code} text: {exc}"
+    for name in sorted(frozenset().union(*used.values()) - allowed):
+        yield f"{where}: {what} has unknown placeholder {{{name}}} (it can use: {_braces(allowed)})"
+    if len(set(used.values())) > 1:
+        each = "; ".join(f"{code} has {_braces(names) or 'none'}" for code, names in used.items())
+        yield f"{where}: {what}: placeholders differ between languages: {each}"
 
 
 def _check_prompts(flow: Flow, where: str, what: str, prompts: Prompts) -> Iterator[str]:

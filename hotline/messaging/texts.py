@@ -56,6 +56,15 @@ KEYS: Mapping[str, frozenset[str]] = {
     "call.apology_without_flow": frozenset(),
     "call.spoken_digits": frozenset(),
     "call.digit_group_separator": frozenset(),
+    "call.slow_digit_separator": frozenset(),
+    "ivr.ticket_status.open": frozenset(),
+    "ivr.ticket_status.assigned": frozenset(),
+    "ivr.ticket_status.in_progress": frozenset(),
+    "ivr.ticket_status.resolved": frozenset(),
+    "ivr.ticket_status.closed": frozenset(),
+    "sms.caller_ticket": frozenset({"ref"}),
+    "callback.agent_prompt": frozenset({"ref"}),
+    "callback.apology": frozenset(),
     "screening.category_unknown": frozenset(),
     "screening.community_unknown": frozenset(),
     "ticket.summary.answered": frozenset(),
@@ -64,6 +73,23 @@ KEYS: Mapping[str, frozenset[str]] = {
     "ticket.summary.abandoned": frozenset(),
     "ticket.summary.failed": frozenset(),
     "ticket.summary.transcript_empty": frozenset(),
+    # Dispatch and the survey (hotline.dispatch): technicians' SMS and the replies to SMS.
+    "sms.dispatch_assigned": frozenset({"ref", "category", "community", "address", "note"}),
+    "sms.dispatch_declined": frozenset({"ref", "number", "name", "note"}),
+    "sms.reply_accepted": frozenset({"ref"}),
+    "sms.reply_done": frozenset({"ref"}),
+    "sms.reply_declined": frozenset({"ref"}),
+    "sms.reply_closed": frozenset({"ref"}),
+    "sms.reply_unknown_ticket": frozenset({"ticket"}),
+    "sms.reply_not_yours": frozenset({"ticket"}),
+    "sms.reply_not_technician": frozenset(),
+    "sms.reply_help": frozenset(),
+    "sms.survey": frozenset({"ref"}),
+    "sms.reply_rated": frozenset({"score"}),
+    "sms.reply_rated_low": frozenset({"score"}),
+    "sms.reply_score_help": frozenset(),
+    "sms.reply_resident_help": frozenset(),
+    "sms.reply_error": frozenset(),
 }
 # Sample values for the check: `*_at` placeholders are dates, these are numbers, others text.
 _NUMBERS = frozenset({"count", "n", "swap_id", "score"})
@@ -82,23 +108,6 @@ class Texts:
 
     def render(self, key: str, /, language: str | None = None, **params: Any) -> str:
         """The text `key` in `language` (the catalog's default if None or missing)."""
-    # Dispatch and the survey (hotline.dispatch): technicians' SMS and the replies to SMS.
-    "sms.dispatch_assigned": frozenset({"ref", "category", "community", "address", "note"}),
-    "sms.dispatch_declined": frozenset({"ref", "number", "name", "note"}),
-    "sms.reply_accepted": frozenset({"ref"}),
-    "sms.reply_done": frozenset({"ref"}),
-    "sms.reply_declined": frozenset({"ref"}),
-    "sms.reply_closed": frozenset({"ref"}),
-    "sms.reply_unknown_ticket": frozenset({"ticket"}),
-    "sms.reply_not_yours": frozenset({"ticket"}),
-    "sms.reply_not_technician": frozenset(),
-    "sms.reply_help": frozenset(),
-    "sms.survey": frozenset({"ref"}),
-    "sms.reply_rated": frozenset({"score"}),
-    "sms.reply_rated_low": frozenset({"score"}),
-    "sms.reply_score_help": frozenset(),
-    "sms.reply_resident_help": frozenset(),
-    "sms.reply_error": frozenset(),
         versions = self.texts[key]
         template = versions.get(language or self.default_language)
         if template is None:

@@ -1,14 +1,20 @@
-"""Periodic jobs of the call path: stale calls, unstaffed alerts, database upkeep."""
+"""Jobs of the call path: stale calls, unstaffed alerts, database upkeep (beat); the caller's
+SMS and call backs (queued after a commit)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from celery import shared_task
 from sqlalchemy.orm import Session
 
 from hotline import calls, db, locks
+from hotline.calls import callback, notify
 from hotline.extensions import database, now, settings, telephony
+from hotline.verbs import Hook, hook_url
+
+logger = logging.getLogger(__name__)
 
 # Far longer than any real call (voicemail is capped at minutes): its status callback was lost.
 STALE_AFTER = timedelta(hours=6)
@@ -51,3 +57,52 @@ def checkpoint_wal() -> None:
     without a lease: a PASSIVE checkpoint may overlap another safely, and taking a lease
     would write to the very log it flushes."""
     db.checkpoint_wal(database().engine)
+
+
+@shared_task(name="hotline.tasks.calls.text_caller", acks_late=True)
+def text_caller(ticket_id: int) -> None:
+    """Text a ticket's caller its reference (at most once per ticket)."""
+    with database().sessions() as session:
+        notify.text_caller(
+            session, ticket_id, now(), send_sms=telephony().send_sms, commit=session.commit
+        )
+
+
+def enqueue_text_caller(ticket_id: int) -> bool:
+    """Queue the caller's SMS after the webhook committed; a broker that is down loses only
+    this courtesy text, never the webhook's answer."""
+    try:
+        text_caller.delay(ticket_id)
+    except Exception:
+        logger.exception("could not queue the caller's SMS of ticket %s", ticket_id)
+        return False
+    return True
+
+
+def _hook_url(hook: Hook) -> str:
+    return hook_url(settings().public_base_url, hook)
+
+
+@shared_task(name="hotline.tasks.calls.place_callback", acks_late=True)
+def place_callback(callback_id: int) -> None:
+    """Ask the carrier to ring the agent of a call back (never twice: see callback.place)."""
+    with database().sessions() as session:
+        callback.place_callback(
+            session,
+            callback_id,
+            now(),
+            create_call=telephony().create_call,
+            hook_url=_hook_url,
+            line_number=settings().line_number,
+            commit=session.commit,
+        )
+
+
+def enqueue_callback(callback_id: int) -> bool:
+    """Queue a call back after the dashboard committed it; False if the broker is down."""
+    try:
+        place_callback.delay(callback_id)
+    except Exception:
+        logger.exception("could not queue call back %s", callback_id)
+        return False
+    return True

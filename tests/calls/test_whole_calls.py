@@ -55,7 +55,12 @@ def test_answered_call(
     assert ticket.source is TicketSource.ANSWERED
     assert ticket.category is not None and ticket.category.code == "water_electric"
     assert talk.connected and talk.dialled == ["+8613800000100"]
-    assert heard(talk, "二 零")  # the ticket number, digit by digit, before forwarding
+    # The short reference, slowly, twice, before forwarding; not the yearly number.
+    assert ticket.ref is not None
+    slowly = "，".join("零一二三四五六七八九"[int(d)] for d in ticket.ref)
+    assert sum(slowly in line for line in talk.lines) == 2
+    assert heard(talk, "重听工单号请按星号键")
+    assert not heard(talk, "二 零 二 六")
 
 
 def test_no_answer_hunts_to_the_next_volunteer_then_voicemail(
@@ -95,13 +100,13 @@ def test_three_invalid_digits_lead_to_voicemail(
     session: Session, simulator: Simulator, on_duty: Callable[[int], list[Volunteer]]
 ) -> None:
     on_duty(1)
-    talk = simulator.run(Caller(presses=["7", "5", "6"], voicemail=VOICEMAIL))
+    talk = simulator.run(Caller(presses=["7", "6", "6"], voicemail=VOICEMAIL))
 
     call, ticket = only_call(session)
     assert talk.dialled == []
     assert call.outcome is CallOutcome.VOICEMAIL
     assert ticket.source is TicketSource.VOICEMAIL
-    assert [step["input"] for step in call.path][1:] == ["7", "5", "6"]
+    assert [step["input"] for step in call.path][1:] == ["7", "6", "6"]
 
 
 def test_silence_replays_the_menu_then_voicemail(

@@ -91,6 +91,8 @@ def small_flow() -> dict[str, Any]:
         )
     }
     messages["ticket_number"] = both("工单号 {digits}", "Ticket {digits}")
+    messages["ticket_number_again"] = both("再说一遍 {digits}", "Again {digits}")
+    messages["ticket_number_repeat"] = both("重听请按星号", "Press star to hear it again")
     messages["screening"] = both("{community} 居民，{category}", "{community} resident, {category}")
     return {
         "id": "main",
@@ -375,7 +377,7 @@ SCHEMA_BROKEN = [
     pytest.param(
         set_in("nodes", "talk", "type", "transfr"),
         "talk: type: 'transfr' is not one of "
-        "['menu', 'say', 'transfer', 'voicemail', 'language', 'hangup']",
+        "['menu', 'say', 'transfer', 'voicemail', 'language', 'hangup', 'lookup']",
         id="unknown-type",
     ),
     pytest.param(

@@ -78,7 +78,10 @@ def _template_context() -> dict[str, object]:
 
 def init_dashboard(app: Flask) -> None:
     """Attach login, CSRF, translations and the dashboard blueprint."""
-    from hotline.web.dashboard import labels
+    from hotline.web.dashboard import (
+        callbacks,  # noqa: F401  (its routes join the blueprint)
+        labels,
+    )
     from hotline.web.dashboard.routes import bp
     from hotline.web.voice.routes import bp as voice_bp
 

@@ -8,11 +8,14 @@ from collections.abc import Callable
 from flask import Blueprint, Response, request
 
 from hotline import calls
+from hotline.calls import callback
 from hotline.extensions import db_session, now, settings
 from hotline.ivr.loader import load_flow
 from hotline.ivr.model import Flow
+from hotline.messaging.texts import text
+from hotline.tasks.calls import enqueue_text_caller
 from hotline.tasks.transcription import enqueue_download
-from hotline.verbs import HOOK_PATHS, Hook, Record, Reply, Say
+from hotline.verbs import HOOK_PATHS, Hangup, Hook, Record, Reply, Say
 from hotline.web.voice.params import FIELD_LENGTHS, bounded
 from hotline.web.voice.security import twilio_signed
 from hotline.web.voice.twiml import render
@@ -33,10 +36,11 @@ def _twiml(reply: Reply) -> Response:
     return Response(render(reply, settings().public_base_url), mimetype="application/xml")
 
 
-def _int_arg(name: str) -> int:
-    """A small index from the query string (ours, in the TwiML); -1 if it is not one."""
+def _int_arg(name: str, digits: int = 4) -> int:
+    """A small index or a row id from the query string (ours, in the TwiML); -1 if it is not
+    one (a row id stays below 2**31: at most 9 digits)."""
     raw = request.args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else -1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= digits else -1
 
 
 def _sid_arg(name: str) -> str:
@@ -72,7 +76,28 @@ def _answer(handler: Callable[..., Reply | calls.CallUpdate], **args: object) ->
     update = result if isinstance(result, calls.CallUpdate) else calls.CallUpdate(result)
     for recording_id in update.enqueue_recordings:
         enqueue_download(recording_id)
+    for ticket_id in update.text_callers:
+        enqueue_text_caller(ticket_id)
     return _twiml(update.reply)
+
+
+def _answer_leg(handler: Callable[..., Reply], callback_id: int) -> Response:
+    """Run one call back handler in one transaction. A call back leg is not a resident's call:
+    on any error the agent hears an apology and the line hangs up (never a 500)."""
+    form = bounded(request.form)
+    if not form.get("CallSid"):
+        logger.warning("webhook %s without a usable CallSid", request.path)
+        return Response("CallSid is required", status=400, mimetype="text/plain")
+    session = db_session()
+    policy = calls.LinePolicy.from_settings(settings())
+    try:
+        reply = handler(session, policy, form, now(), callback_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        logger.exception("webhook %s failed for call back %s", request.path, callback_id)
+        reply = (Say(text("callback.apology", "zh"), "zh-CN"), Hangup())
+    return _twiml(reply)
 
 
 @bp.post(HOOK_PATHS["incoming"])
@@ -129,3 +154,32 @@ def recording_status() -> Response:
 def status() -> Response:
     """The carrier's call statusCallback."""
     return _answer(calls.call_status)
+
+
+@bp.post(HOOK_PATHS["reference"])
+@twilio_signed
+def reference() -> Response:
+    """The caller pressed a key while hearing the ticket's reference (star: say it again)."""
+    then = "bye" if request.args.get("then") == "bye" else "go"
+    return _answer(calls.reference, then=then)
+
+
+@bp.post(HOOK_PATHS["callback"])
+@twilio_signed
+def callback_answer() -> Response:
+    """The agent of a call back answered: bridge the resident in."""
+    return _answer_leg(callback.agent_answered, _int_arg("id", digits=9))
+
+
+@bp.post(HOOK_PATHS["callback_dial"])
+@twilio_signed
+def callback_dial() -> Response:
+    """The resident's leg of a call back ended (DialCallStatus)."""
+    return _answer_leg(callback.resident_dialled, _int_arg("id", digits=9))
+
+
+@bp.post(HOOK_PATHS["callback_status"])
+@twilio_signed
+def callback_status() -> Response:
+    """The carrier's status callback of a call back's agent leg."""
+    return _answer_leg(callback.agent_leg_status, _int_arg("id", digits=9))

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import threading
-from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.verbs import HOOK_PATHS, Dial, Gather, Hangup, Hook, Play, Record, Redirect, Reply, Say
-
-
-def hook_url(base_url: str, hook: Hook) -> str:
-    """The absolute public URL of a webhook, as the carrier will request (and sign) it."""
-    query = urlencode(sorted((k, str(v)) for k, v in hook.params.items()))
-    return f"{base_url}{HOOK_PATHS[hook.name]}" + (f"?{query}" if query else "")
+from hotline.verbs import (
+    Dial,
+    Gather,
+    Hangup,
+    Hook,
+    Play,
+    Record,
+    Redirect,
+    Reply,
+    Say,
+    hook_url,
+)
 
 
 def _speak(parent: VoiceResponse | TwimlGather, verb: Say | Play) -> None:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from hotline.verbs import Dial, DialNumber, Gather, Hangup, Hook, Play, Record, Redirect, Say
-from hotline.web.voice.twiml import hook_url, render
+from hotline.verbs import (
+    Dial,
+    DialNumber,
+    Gather,
+    Hangup,
+    Hook,
+    Play,
+    Record,
+    Redirect,
+    Say,
+    hook_url,
+)
+from hotline.web.voice.twiml import render
 
 BASE = "https://line.example.org"
 
