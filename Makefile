@@ -70,6 +70,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/transcription.py
 	$(BIN)/python bench/rota.py
+	$(BIN)/python bench/tickets.py
 
 clean:
 	rm -rf $(VENV) var/.pytest_cache
