@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.calls.line import spell_digits, spell_slowly
-from hotline.ivr.engine import LookupFn
 from hotline.messaging.texts import text
 from hotline.models import Ticket
 from hotline.phone import mask_number, normalize_number
@@ -53,21 +53,34 @@ def ticket_status(ticket: Ticket, language: str) -> Mapping[str, str]:
     return {"ref": ref, "status": text(f"ivr.ticket_status.{ticket.status.value}", language)}
 
 
-def ticket_lookup(session: Session, caller_number: str) -> LookupFn:
-    """The IVR engine's lookups for one call: a ticket by the caller's number or by keys."""
+@dataclass
+class TicketLookup:
+    """The IVR engine's lookups for one call (an engine.LookupFn): a ticket by the caller's
+    number or by the reference keyed; `found` lists the tickets it told the caller about."""
 
-    def lookup(name: str, keys: str | None, language: str) -> Mapping[str, str] | None:
+    session: Session
+    caller_number: str
+    found: list[str] = field(default_factory=list)
+
+    def __call__(self, name: str, keys: str | None, language: str) -> Mapping[str, str] | None:
+        """What the flow's `found` prompt says, or None when there is no such ticket."""
         if name != "ticket_status":
             return None
         if keys is None:
-            ticket = latest_open_ticket(session, caller_number)
+            ticket = latest_open_ticket(self.session, self.caller_number)
         else:
-            ticket = ticket_by_reference(session, keys)
+            ticket = ticket_by_reference(self.session, keys)
         logger.info(
             "ticket lookup by %s: %s",
-            "keys" if keys is not None else mask_number(caller_number),
+            "keys" if keys is not None else mask_number(self.caller_number),
             ticket.number if ticket else "not found",
         )
-        return None if ticket is None else ticket_status(ticket, language)
+        if ticket is None:
+            return None
+        self.found.append(ticket.number)
+        return ticket_status(ticket, language)
 
-    return lookup
+
+def ticket_lookup(session: Session, caller_number: str) -> TicketLookup:
+    """The lookups of a call from `caller_number`."""
+    return TicketLookup(session, caller_number)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,9 +41,15 @@ def _state(call: Call) -> IvrState:
     return IvrState(call.node_id, call.language, call.attempts, call.category_code)
 
 
-def _enter_node(call: Call, state: IvrState, digits: str | None, now: datetime) -> None:
-    """Store the engine's new state and extend the call's IVR path (node reached, key pressed)."""
-    call.path = [*call.path, {"node": state.node_id, "input": digits, "at": now.isoformat()}]
+def _enter_node(
+    call: Call, state: IvrState, digits: str | None, now: datetime, found: Sequence[str]
+) -> None:
+    """Store the engine's new state and extend the call's IVR path (node reached, key pressed,
+    and the tickets whose status the caller was told on the way)."""
+    step: dict[str, Any] = {"node": state.node_id, "input": digits, "at": now.isoformat()}
+    if found:
+        step["found"] = list(found)
+    call.path = [*call.path, step]
     call.node_id = state.node_id
     call.language = state.language
     call.attempts = state.attempts
@@ -67,9 +73,10 @@ def _act(
     outcome: Outcome,
     digits: str | None,
     now: datetime,
+    found: Sequence[str] = (),
 ) -> Reply:
     """Carry out what the IVR engine decided."""
-    _enter_node(call, outcome.state, digits, now)
+    _enter_node(call, outcome.state, digits, now, found)
     if isinstance(outcome, Ask):
         return _ask(call, outcome, policy)
     if isinstance(outcome, End):
@@ -185,11 +192,12 @@ def current_reply(session: Session, flow: Flow, policy: LinePolicy, call: Call) 
     if call.dial_index >= 0:
         return (_dial(call, call.dial_index, _ring_limits(flow, policy)[0]),)
     state = _state(call)
-    outcome = engine.resume(flow, state, ticket_lookup(session, call.from_number))
+    lookup = ticket_lookup(session, call.from_number)
+    outcome = engine.resume(flow, state, lookup)
     if isinstance(outcome, Ask) and outcome.state == state:
         return _ask(call, outcome, policy)
     # The flow changed under the call (a deploy removed its node): move on as the engine says.
-    return _act(session, flow, policy, call, outcome, None, call.started_at)
+    return _act(session, flow, policy, call, outcome, None, call.started_at, lookup.found)
 
 
 def incoming(
@@ -207,8 +215,9 @@ def incoming(
         return current_reply(session, flow, policy, call)
     logger.info("call %s from %s", sid, mask_number(call.from_number))
     call.flow_id, call.flow_version = flow.id, flow.version
-    outcome = engine.start(flow, lookup=ticket_lookup(session, call.from_number))
-    return _act(session, flow, policy, call, outcome, None, now)
+    lookup = ticket_lookup(session, call.from_number)
+    outcome = engine.start(flow, lookup=lookup)
+    return _act(session, flow, policy, call, outcome, None, now, lookup.found)
 
 
 def gather(
@@ -227,8 +236,9 @@ def gather(
     if not fresh or step != call.step or not call.node_id:
         return current_reply(session, flow, policy, call)
     call.step += 1
-    outcome = engine.advance(flow, _state(call), digits, ticket_lookup(session, call.from_number))
-    return _act(session, flow, policy, call, outcome, digits, now)
+    lookup = ticket_lookup(session, call.from_number)
+    outcome = engine.advance(flow, _state(call), digits, lookup)
+    return _act(session, flow, policy, call, outcome, digits, now, lookup.found)
 
 
 def dial_result(

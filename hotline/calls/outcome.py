@@ -190,8 +190,18 @@ def settle(session: Session, policy: LinePolicy, call: Call, now: datetime) -> N
     else:
         return
     call.outcome = outcome
+    if outcome is CallOutcome.ABANDONED and enquiry_only(session, call):
+        # The caller heard where their ticket stands and hung up in the menu: that ticket is
+        # the issue; a new one would only ask for a call back nobody needs.
+        return
     ticket = open_ticket(session, call, policy, now)
     settle_source(ticket, call, voicemail)
+
+
+def enquiry_only(session: Session, call: Call) -> bool:
+    """Whether the call was told a ticket's status and has no ticket of its own."""
+    told = any(step.get("found") for step in call.path)
+    return told and ticket_for_call(session, call) is None
 
 
 def _has_final_recording(session: Session, call: Call) -> bool:
