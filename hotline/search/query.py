@@ -205,7 +205,16 @@ def _matches(dialect: str, table: str, column: Any, row_id: Any, terms: Sequence
     """Every term is in `column`: ILIKE over pg_trgm on PostgreSQL; on SQLite, the FTS5
     trigram index for long terms and LIKE for short ones (the window bounds those)."""
     if dialect == "postgresql":
-        return and_(*(column.ilike(_like(t), escape="\\") for t in terms))
+        # ILIKE lowercases every row it reads; a term without letters that have a case
+        # (Chinese, digits) matches the same with LIKE, for less work.
+        return and_(
+            *(
+                column.ilike(_like(t), escape="\\")
+                if t.lower() != t.upper()
+                else column.like(_like(t), escape="\\")
+                for t in terms
+            )
+        )
     conditions = [column.like(_like(t), escape="\\") for t in terms if len(t) < INDEXED_CHARS]
     long_terms = [t for t in terms if len(t) >= INDEXED_CHARS]
     if long_terms:

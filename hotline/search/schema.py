@@ -65,10 +65,19 @@ def _sqlite_statements() -> list[str]:
     ]
 
 
+def _install_join_index(conn: Connection) -> None:
+    # Transcripts reach their ticket through ticket.recording_id; without an index every
+    # matching transcript would scan the ticket table for its ticket.
+    conn.execute(
+        text(f"CREATE INDEX IF NOT EXISTS {PREFIX}ticket_recording ON ticket (recording_id)")
+    )
+
+
 def install_sqlite(conn: Connection) -> None:
     """Create (or repair) the FTS5 trigram indexes and their triggers; safe to run again."""
     for statement in _sqlite_statements():
         conn.execute(text(statement))
+    _install_join_index(conn)
 
 
 def drop_sqlite(conn: Connection) -> None:
@@ -78,6 +87,7 @@ def drop_sqlite(conn: Connection) -> None:
         for suffix in ("ai", "ad", "au"):
             conn.execute(text(f"DROP TRIGGER IF EXISTS {fts}_{suffix}"))
         conn.execute(text(f"DROP TABLE IF EXISTS {fts}"))
+    conn.execute(text(f"DROP INDEX IF EXISTS {PREFIX}ticket_recording"))
 
 
 def install_postgresql(conn: Connection) -> None:
@@ -93,11 +103,7 @@ def install_postgresql(conn: Connection) -> None:
                 + (" WHERE transcript_text = ''" if column == "summary" else "")
             )
         )
-    # Transcripts reach their ticket through ticket.recording_id; without an index every
-    # search would scan the ticket table for the join.
-    conn.execute(
-        text(f"CREATE INDEX IF NOT EXISTS {PREFIX}ticket_recording ON ticket (recording_id)")
-    )
+    _install_join_index(conn)
 
 
 def drop_postgresql(conn: Connection) -> None:
