@@ -16,6 +16,15 @@ from hotline.models.recordings import Recording
 
 # Kept in step with hotline.tickets.lifecycle.OPEN_STATUSES (a test checks).
 OPEN_REF_WHERE = "ref IS NOT NULL AND status IN ('open', 'assigned', 'in_progress')"
+# The ticket list's order (hotline.review.ticket_review: urgent first, then newest). PostgreSQL
+# plans the list with its CASE's parameters folded in, which matches these indexes (migration
+# 0008, PostgreSQL only), so a page comes off an index instead of a sort of every ticket. The
+# CASE is laid out as PostgreSQL prints it back, so the models comparison sees no change.
+LIST_ORDER = (
+    text("(\nCASE\n    WHEN priority = 'urgent' THEN 0\n    ELSE 1\nEND)"),
+    text("created_at DESC"),
+    text("id DESC"),
+)
 
 
 class TicketStatus(enum.StrEnum):
@@ -68,6 +77,12 @@ class Ticket(Base):
             sqlite_where=text(OPEN_REF_WHERE),
             postgresql_where=text(OPEN_REF_WHERE),
         ),
+        # The list, unfiltered and by each filter, in its order.
+        Index("ix_ticket_list", *LIST_ORDER),
+        Index("ix_ticket_status_list", "status", *LIST_ORDER),
+        Index("ix_ticket_category_list", "category_id", *LIST_ORDER),
+        Index("ix_ticket_community_list", "community_id", *LIST_ORDER),
+        Index("ix_ticket_volunteer_list", "volunteer_id", *LIST_ORDER),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
