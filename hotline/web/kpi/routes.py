@@ -129,6 +129,7 @@ def index() -> ResponseReturnValue:
         share=_share,
         hours=_hours,
         row_name=row_name,
+        promise_days=settings().kpi_promise_days,
     )
 
 
@@ -205,7 +206,7 @@ def export_csv() -> ResponseReturnValue:
         (_("Total"), [kpi.Row(None, "", "", report.total)], ""),
         (_("Community"), report.communities, _("No community")),
         (_("Category"), report.categories, _("No category")),
-        (_("Technician"), report.technicians, _("Unassigned")),
+        (_("Technician"), report.technicians, _("No technician")),
     ]
     lines: list[Sequence[object]] = [header]
     for dimension, rows, missing in groups:
