@@ -22,6 +22,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "tickets-sweep-sla": {"task": "hotline.tasks.tickets.sweep_sla", "schedule": 60.0},
     # Residents are asked for a score some minutes after resolution; each ticket once.
     "dispatch-send-surveys": {"task": "hotline.tasks.dispatch.send_surveys", "schedule": 60.0},
+    # Where configured, the same question by phone (one call per ticket, claimed like the SMS).
+    "calls-survey-calls": {"task": "hotline.tasks.calls.survey_calls", "schedule": 60.0},
     # A technician's job SMS whose task was lost (broker down at assignment) goes out late.
     "dispatch-resend-assignments": {
         "task": "hotline.tasks.dispatch.resend_assignments",

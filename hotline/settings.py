@@ -298,6 +298,13 @@ class Settings:
         "Text the caller their ticket's short reference when a call ends with a ticket.",
         default=True,
     )
+    survey_call: bool = setting(
+        "HOTLINE_SURVEY_CALL",
+        parse_bool,
+        "Ask the satisfaction question by an outbound call (one key, 1-5); each ticket is asked"
+        " once, by phone or SMS, whichever sweep reaches it first.",
+        default=False,
+    )
     swap_requires_approval: bool = setting(
         "HOTLINE_SWAP_REQUIRES_APPROVAL",
         parse_bool,

@@ -20,6 +20,9 @@ HOOK_PATHS = {
     "callback": "/voice/callback",
     "callback_dial": "/voice/callback-dial",
     "callback_status": "/voice/callback-status",
+    "survey": "/voice/survey",
+    "survey_result": "/voice/survey-result",
+    "survey_status": "/voice/survey-status",
 }
 
 

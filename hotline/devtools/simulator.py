@@ -16,7 +16,7 @@ import secrets
 import threading
 import wave
 import xml.etree.ElementTree as ET  # noqa: S405  (parses our own TwiML only)
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -375,11 +375,17 @@ class Simulator:
         return verb.get("action", ""), {**base, **recording, "Digits": "hangup"}
 
     def play_outbound(
-        self, placed: PlacedCall, agent: str = "answer", resident: str = "answer"
+        self,
+        placed: PlacedCall,
+        agent: str = "answer",
+        resident: str = "answer",
+        presses: Sequence[str | None] = (),
     ) -> Conversation:
-        """Play an outbound call the line asked the carrier for: ring `placed.to` (the agent:
-        answer | no-answer | busy | failed), follow the TwiML fetched on answer, dial what it
-        dials (the resident: answer | no-answer | busy), then report the final status."""
+        """Play an outbound call the line asked the carrier for: ring `placed.to` (answer |
+        no-answer | busy | failed), follow the TwiML fetched on answer (pressing `presses` at
+        its menus, None for silence), dial what it dials (the resident of a call back: answer
+        | no-answer | busy), then report the final status."""
+        keys = list(presses)
         conversation = Conversation(call_sid=placed.sid)
         base = {
             "CallSid": placed.sid,
@@ -396,7 +402,7 @@ class Simulator:
         url, params = placed.url, {**base, "CallStatus": "in-progress"}
         for _ in range(MAX_DOCUMENTS):
             root = ET.fromstring(self._post(url, params))  # noqa: S314  (our own TwiML)
-            step = self._follow_outbound(root, base, resident, conversation)
+            step = self._follow_outbound(root, base, resident, keys, conversation)
             if step is None:
                 break
             url, params = step
@@ -406,12 +412,26 @@ class Simulator:
         return conversation
 
     def _follow_outbound(
-        self, root: ET.Element, base: dict[str, str], resident: str, conversation: Conversation
+        self,
+        root: ET.Element,
+        base: dict[str, str],
+        resident: str,
+        keys: list[str | None],
+        conversation: Conversation,
     ) -> tuple[str, dict[str, str]] | None:
         """One TwiML document on an outbound leg; the next request, or None when it ends."""
         for verb in root:
             if verb.tag in {"Say", "Play"}:
                 self._speak(verb, conversation)
+            elif verb.tag == "Gather":
+                for prompt in verb:
+                    self._speak(prompt, conversation)
+                key = keys.pop(0) if keys else None
+                if key is None:
+                    self._say("  callee: (silence)", conversation)
+                    continue
+                self._say(f"  callee presses: {key}", conversation)
+                return verb.get("action", ""), {**base, "Digits": key, "CallStatus": "in-progress"}
             elif verb.tag == "Dial":
                 numbers = [(n.text or "").strip() for n in verb.findall("Number")]
                 conversation.dialled.extend(numbers)

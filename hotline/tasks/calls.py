@@ -10,7 +10,7 @@ from celery import shared_task
 from sqlalchemy.orm import Session
 
 from hotline import calls, db, locks
-from hotline.calls import callback, notify
+from hotline.calls import callback, notify, survey_call
 from hotline.extensions import database, now, settings, telephony
 from hotline.verbs import Hook, hook_url
 
@@ -106,3 +106,24 @@ def enqueue_callback(callback_id: int) -> bool:
         logger.exception("could not queue call back %s", callback_id)
         return False
     return True
+
+
+@shared_task(name="hotline.tasks.calls.survey_calls", acks_late=True)
+def survey_calls() -> None:
+    """Where configured, call residents of recently resolved tickets for a 1-5 score (once)."""
+    config = settings()
+    if not config.survey_call:
+        return
+
+    def sweep(session: Session, at: datetime) -> int:
+        return survey_call.call_surveys(
+            session,
+            at,
+            create_call=telephony().create_call,
+            hook_url=_hook_url,
+            line_number=config.line_number,
+            delay=timedelta(minutes=config.survey_delay_minutes),
+            commit=session.commit,
+        )
+
+    locks.exclusive(database().sessions, "calls.survey_calls", LOCK_TTL, now, sweep)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, request
 
 from hotline import calls
-from hotline.calls import callback
+from hotline.calls import callback, survey_call
 from hotline.extensions import db_session, now, settings
 from hotline.ivr.loader import load_flow
 from hotline.ivr.model import Flow
@@ -81,9 +81,14 @@ def _answer(handler: Callable[..., Reply | calls.CallUpdate], **args: object) ->
     return _twiml(update.reply)
 
 
-def _answer_leg(handler: Callable[..., Reply], callback_id: int) -> Response:
-    """Run one call back handler in one transaction. A call back leg is not a resident's call:
-    on any error the agent hears an apology and the line hangs up (never a 500)."""
+HANG_UP: Reply = (Hangup(),)
+
+
+def _answer_leg(
+    handler: Callable[..., Reply], row_id: int, on_error: Reply = HANG_UP, **args: object
+) -> Response:
+    """Run one handler of an outbound call (a call back, a survey) in one transaction. It is
+    not a resident calling in: on any error the line says `on_error` (never a 500)."""
     form = bounded(request.form)
     if not form.get("CallSid"):
         logger.warning("webhook %s without a usable CallSid", request.path)
@@ -91,13 +96,18 @@ def _answer_leg(handler: Callable[..., Reply], callback_id: int) -> Response:
     session = db_session()
     policy = calls.LinePolicy.from_settings(settings())
     try:
-        reply = handler(session, policy, form, now(), callback_id)
+        reply = handler(session, policy, form, now(), row_id, **args)
         session.commit()
     except Exception:
         session.rollback()
-        logger.exception("webhook %s failed for call back %s", request.path, callback_id)
-        reply = (Say(text("callback.apology", "zh"), "zh-CN"), Hangup())
+        logger.exception("webhook %s failed for row %s", request.path, row_id)
+        reply = on_error
     return _twiml(reply)
+
+
+def _apology() -> Reply:
+    """What the agent of a call back hears when the webhook failed."""
+    return (Say(text("callback.apology", "zh"), "zh-CN"), Hangup())
 
 
 @bp.post(HOOK_PATHS["incoming"])
@@ -168,18 +178,41 @@ def reference() -> Response:
 @twilio_signed
 def callback_answer() -> Response:
     """The agent of a call back answered: bridge the resident in."""
-    return _answer_leg(callback.agent_answered, _int_arg("id", digits=9))
+    return _answer_leg(callback.agent_answered, _int_arg("id", digits=9), _apology())
 
 
 @bp.post(HOOK_PATHS["callback_dial"])
 @twilio_signed
 def callback_dial() -> Response:
     """The resident's leg of a call back ended (DialCallStatus)."""
-    return _answer_leg(callback.resident_dialled, _int_arg("id", digits=9))
+    return _answer_leg(callback.resident_dialled, _int_arg("id", digits=9), _apology())
 
 
 @bp.post(HOOK_PATHS["callback_status"])
 @twilio_signed
 def callback_status() -> Response:
     """The carrier's status callback of a call back's agent leg."""
-    return _answer_leg(callback.agent_leg_status, _int_arg("id", digits=9))
+    return _answer_leg(callback.agent_leg_status, _int_arg("id", digits=9), _apology())
+
+
+@bp.post(HOOK_PATHS["survey"])
+@twilio_signed
+def survey() -> Response:
+    """A resident answered the satisfaction call: ask the question."""
+    return _answer_leg(survey_call.survey_answered, _int_arg("ticket", digits=9))
+
+
+@bp.post(HOOK_PATHS["survey_result"])
+@twilio_signed
+def survey_result() -> Response:
+    """The resident pressed a key to the satisfaction question."""
+    return _answer_leg(
+        survey_call.survey_result, _int_arg("ticket", digits=9), asked=_int_arg("asked")
+    )
+
+
+@bp.post(HOOK_PATHS["survey_status"])
+@twilio_signed
+def survey_status() -> Response:
+    """The carrier's status callback of a satisfaction call."""
+    return _answer_leg(survey_call.survey_status, _int_arg("ticket", digits=9))
