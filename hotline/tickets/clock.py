@@ -115,7 +115,8 @@ def claim(session: Session, ticket_id: int, alert: Alert, now: datetime) -> bool
 
     A breach also marks the warning, so a ticket found already late never gets one."""
     column = Ticket.sla_breached_at if alert is Alert.BREACH else Ticket.sla_warned_at
-    values: dict[str, Any] = {column.key: now}
+    # The ticket's own updated_at stays: marking an alert is not a change to the ticket.
+    values: dict[str, Any] = {column.key: now, "updated_at": Ticket.updated_at}
     if alert is Alert.BREACH:
         values["sla_warned_at"] = func.coalesce(Ticket.sla_warned_at, instant(now))
     result = cast(
@@ -154,7 +155,8 @@ def sweep(
 ) -> SweepResult:
     """Warn supervisors of open tickets at 80% of their promised time and tell them of those
     past it: each alert once per ticket (claimed, an SLA event on the ticket, committed),
-    then an SMS to each supervisor's mobile, sent after the commit."""
+    then an SMS to each supervisor's mobile, sent after the commit (unless the alert is old
+    news: see NEWS_WINDOW)."""
     numbers = messaging.supervisor_numbers(session, extra_numbers)
     zone = ZoneInfo(timezone)
     counts = {Alert.WARNING: 0, Alert.BREACH: 0}
@@ -173,6 +175,9 @@ def sweep(
         )
         commit()
         counts[alert] += 1
+        if not is_news(ticket, alert, now):
+            logger.info("ticket %s: SLA %s marked without SMS (old news)", ticket.number, alert)
+            continue
         logger.info("ticket %s: SLA %s", ticket.number, alert.value)
         sent += messaging.deliver_to_each(
             session,
@@ -186,6 +191,24 @@ def sweep(
             commit=commit,
         )
     return SweepResult(counts[Alert.WARNING], counts[Alert.BREACH], sent)
+
+
+# An alert due longer ago than this, on a ticket nobody has touched since, is history (the
+# sweep was down, or tickets came from before the clock): marked, with its event, not texted.
+NEWS_WINDOW = timedelta(hours=24)
+
+
+def alert_time(ticket: Ticket, alert: Alert) -> datetime:
+    """When the alert fell due: 80% of the way to the due time, or the due time."""
+    if alert is Alert.BREACH:
+        return ticket.due_at
+    return ticket.created_at + (ticket.due_at - ticket.created_at) * WARN_AT
+
+
+def is_news(ticket: Ticket, alert: Alert, now: datetime) -> bool:
+    """Whether supervisors are texted: the alert fell due, or the ticket last changed (a
+    reopening, say), within NEWS_WINDOW."""
+    return max(alert_time(ticket, alert), ticket.updated_at) >= now - NEWS_WINDOW
 
 
 def alert_text(ticket: Ticket, alert: Alert, zone: ZoneInfo) -> str:

@@ -186,6 +186,22 @@ def test_a_ticket_found_already_late_is_breached_without_a_warning(
     assert len(telephony.sms) == 1 and "仍未解决" in telephony.sms[0][1]
 
 
+def test_alerts_long_overdue_on_an_untouched_ticket_are_marked_without_sms(
+    session: Session, telephony: FakeTelephony
+) -> None:
+    # The first sweep after the clock is deployed, or after beat was down for days: history.
+    supervisor()
+    stale = opened(updated_at=START)
+    session.commit()
+    at = START + timedelta(days=10)
+    assert run(session, at, telephony) == clock.SweepResult(breaches=1, sms_sent=0)
+    assert run(session, at, telephony) == clock.SweepResult()
+    session.expire_all()
+    assert (stale.sla_warned_at, stale.sla_breached_at, stale.updated_at) == (at, at, START)
+    assert sla_events(session, stale) == ["breach"]
+    assert telephony.sms == []
+
+
 def test_a_sweep_that_read_the_tickets_before_another_claimed_them_sends_nothing(
     session: Session, telephony: FakeTelephony, monkeypatch: pytest.MonkeyPatch
 ) -> None:
