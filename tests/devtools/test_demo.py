@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline import kpi
 from hotline.db import utcnow
 from hotline.devtools import demo
 from hotline.models import (
@@ -111,10 +112,15 @@ def test_seeding_twice_does_nothing_the_second_time(app: Flask, session: Session
     )
 
 
-def test_the_dashboard_lists_and_shows_history_tickets(
+def test_the_dashboard_and_the_kpi_show_the_history(
     session: Session, client: FlaskClient, sign_in: Callable[..., User]
 ) -> None:
-    demo.seed(session, utcnow())
+    now = utcnow()
+    demo.seed(session, now)
+    last_month = kpi.period_of(kpi.PeriodKind.MONTH, (now - timedelta(days=40)).date())
+    figures = kpi.report(
+        session, last_month, now=now, timezone="Asia/Shanghai", promise_days=3, target=90.0
+    )
     sign_in(role=Role.SUPERVISOR)
     # The list puts urgent tickets first, newest first.
     newest = session.scalars(
@@ -128,6 +134,12 @@ def test_the_dashboard_lists_and_shows_history_tickets(
     shown = page(client, f"/tickets/{newest.number}")
     filtered = page(client, f"/tickets?community={community.id}")
 
+    kpi_page = page(client, "/kpi/")
+
     assert newest.number in listed
     assert newest.number in shown and community.name in shown
     assert community.name in filtered
+    assert figures.total.share is not None and 80 <= figures.total.share <= 96
+    assert figures.median_hours is not None and figures.total.rated > 0
+    assert len(figures.communities) == 28 and figures.technicians
+    assert "%" in kpi_page
