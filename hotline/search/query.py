@@ -28,7 +28,6 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    case,
     func,
     literal,
     literal_column,
@@ -60,6 +59,8 @@ INDEXED_CHARS = 3
 SHORT_WINDOW_DAYS = 90
 MAX_COUNTED = 1000
 PER_PAGE = 20
+# Past this many candidates in a column a word is common: see _Matcher.
+COMMON = 2000
 # Triage's word for an urgent voicemail (Recording.triage_priority), as on tickets.
 URGENT = Priority.URGENT.value
 
@@ -168,11 +169,10 @@ def search(
         if criteria.date_from is not None and criteria.date_from > start:
             start = criteria.date_from
         window = (start, end)
-    dialect = session.get_bind().dialect.name
     hits = union_all(
         *(
             _narrow(branch, scope, criteria, timezone, window)
-            for branch in _branches(dialect, terms, criteria.history)
+            for branch in _branches(_Matcher(session, terms), criteria.history)
         )
     ).subquery("hits")
     total = session.scalar(
@@ -201,26 +201,66 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _matches(dialect: str, table: str, column: Any, row_id: Any, terms: Sequence[str]) -> Any:
-    """Every term is in `column`: ILIKE over pg_trgm on PostgreSQL; on SQLite, the FTS5
-    trigram index for long terms and LIKE for short ones (the window bounds those)."""
-    if dialect == "postgresql":
-        # ILIKE lowercases every row it reads; a term without letters that have a case
-        # (Chinese, digits) matches the same with LIKE, for less work.
-        return and_(
-            *(
-                column.ilike(_like(t), escape="\\")
-                if t.lower() != t.upper()
-                else column.like(_like(t), escape="\\")
-                for t in terms
+class _Matcher:
+    """Builds "every term is in this column" for one search.
+
+    A trigram index finds the rows holding a rare word fast, but a common one (漏水 in a
+    year of voicemails) matches tens of thousands, each read back and checked, before the
+    newest twenty can be chosen. So each column's candidates are first counted up to COMMON
+    through its index; past that, the condition is written so no index can serve it, and the
+    database walks tickets newest first (or through a filter's index) and stops after a page.
+    """
+
+    def __init__(self, session: Session, terms: Sequence[str]) -> None:
+        self.session = session
+        self.terms = terms
+        self.dialect = session.get_bind().dialect.name
+        self.indexed = any(len(t) >= INDEXED_CHARS for t in terms)
+
+    def __call__(self, table: str, column: Any, row_id: Any) -> ColumnElement[bool]:
+        """The condition on `column` (of `table`, whose key is `row_id`)."""
+        if not self.indexed:
+            return self._scan(column)
+        condition = self._index(table, column, row_id)
+        candidates = select(literal(1)).where(condition).limit(COMMON).subquery()
+        if (self.session.scalar(select(func.count()).select_from(candidates)) or 0) >= COMMON:
+            return self._scan(column)
+        return condition
+
+    def _scan(self, column: Any) -> ColumnElement[bool]:
+        if self.dialect == "postgresql":
+            # strpos, unlike LIKE, is no trigram index's operator: the planner cannot pick
+            # the index for a common word. lower() only where the term has cased letters.
+            return and_(
+                *(
+                    func.strpos(func.lower(column), t.lower()) > 0
+                    if t.lower() != t.upper()
+                    else func.strpos(column, t) > 0
+                    for t in self.terms
+                )
             )
-        )
-    conditions = [column.like(_like(t), escape="\\") for t in terms if len(t) < INDEXED_CHARS]
-    long_terms = [t for t in terms if len(t) >= INDEXED_CHARS]
-    if long_terms:
-        fts = fts_table(table)
+        # SQLite's LIKE (ASCII case-insensitive) uses no index on a plain text column.
+        return and_(*(column.like(_like(t), escape="\\") for t in self.terms))
+
+    def _index(self, table: str, column: Any, row_id: Any) -> ColumnElement[bool]:
+        if self.dialect == "postgresql":
+            # ILIKE lowercases every row it reads; a term without letters that have a case
+            # (Chinese, digits) matches the same with LIKE, for less work.
+            return and_(
+                *(
+                    column.ilike(_like(t), escape="\\")
+                    if t.lower() != t.upper()
+                    else column.like(_like(t), escape="\\")
+                    for t in self.terms
+                )
+            )
+        short = [t for t in self.terms if len(t) < INDEXED_CHARS]
+        conditions = [column.like(_like(t), escape="\\") for t in short]
+        fts = fts_table(table, column.key)
         # An FTS5 phrase in double quotes is matched literally (quotes doubled inside).
-        phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        phrases = " AND ".join(
+            '"' + t.replace('"', '""') + '"' for t in self.terms if len(t) >= INDEXED_CHARS
+        )
         index = table_clause(fts, column_clause("rowid"))
         conditions.append(
             row_id.in_(
@@ -229,27 +269,22 @@ def _matches(dialect: str, table: str, column: Any, row_id: Any, terms: Sequence
                 )
             )
         )
-    return and_(*conditions)
+        return and_(*conditions)
 
 
-def _branches(dialect: str, terms: Sequence[str], history: bool) -> list[Select[Any]]:
+def _branches(matches: _Matcher, history: bool) -> list[Select[Any]]:
     """One select per kind of text: (kind, source_id, ticket_id, at)."""
-    transcript_kind: ColumnElement[Any] = case(
-        (Transcript.current.is_(True), HitKind.TRANSCRIPT.value), else_=HitKind.EARLIER.value
-    )
-    transcripts = (
+    # The current transcript as the ticket holds it: its filters are columns of the same row.
+    current = (
         select(
-            transcript_kind.label("kind"),
-            Transcript.id.label("source_id"),
+            literal(HitKind.TRANSCRIPT.value).label("kind"),
+            Ticket.id.label("source_id"),
             Ticket.id.label("ticket_id"),
             Ticket.created_at.label("at"),
         )
-        .select_from(Transcript)
-        .join(Ticket, Ticket.recording_id == Transcript.recording_id)
-        .where(_matches(dialect, "transcript", Transcript.text, Transcript.id, terms))
+        .select_from(Ticket)
+        .where(matches("ticket", Ticket.transcript_text, Ticket.id))
     )
-    if not history:
-        transcripts = transcripts.where(Transcript.current.is_(True))
     notes = (
         select(
             literal(HitKind.NOTE.value).label("kind"),
@@ -260,7 +295,7 @@ def _branches(dialect: str, terms: Sequence[str], history: bool) -> list[Select[
         .select_from(TicketEvent)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.note != "")
-        .where(_matches(dialect, "ticket_event", TicketEvent.note, TicketEvent.id, terms))
+        .where(matches("ticket_event", TicketEvent.note, TicketEvent.id))
     )
     summaries = (
         select(
@@ -272,9 +307,23 @@ def _branches(dialect: str, terms: Sequence[str], history: bool) -> list[Select[
         .select_from(Ticket)
         # A voicemail's summary is the start of its transcript: searched there already.
         .where(Ticket.transcript_text == "")
-        .where(_matches(dialect, "ticket", Ticket.summary, Ticket.id, terms))
+        .where(matches("ticket", Ticket.summary, Ticket.id))
     )
-    return [transcripts, notes, summaries]
+    branches = [current, notes, summaries]
+    if history:
+        branches.append(
+            select(
+                literal(HitKind.EARLIER.value).label("kind"),
+                Transcript.id.label("source_id"),
+                Ticket.id.label("ticket_id"),
+                Ticket.created_at.label("at"),
+            )
+            .select_from(Transcript)
+            .join(Ticket, Ticket.recording_id == Transcript.recording_id)
+            .where(Transcript.current.is_(False))
+            .where(matches("transcript", Transcript.text, Transcript.id))
+        )
+    return branches
 
 
 def _local_midnight(day: date, timezone: str) -> datetime:
@@ -328,7 +377,7 @@ def _load(
             .options(selectinload(Ticket.community), selectinload(Ticket.category))
         )
     }
-    transcript_ids = [i for k, i, _ in rows if k in (HitKind.TRANSCRIPT, HitKind.EARLIER)]
+    transcript_ids = [i for k, i, _ in rows if k is HitKind.EARLIER]
     note_ids = [i for k, i, _ in rows if k is HitKind.NOTE]
     transcripts: dict[int, str] = {}
     if transcript_ids:
@@ -345,6 +394,8 @@ def _load(
             body = notes.get(source_id, "")
         elif kind is HitKind.SUMMARY:
             body = ticket.summary
+        elif kind is HitKind.TRANSCRIPT:
+            body = ticket.transcript_text
         else:
             body = transcripts.get(source_id, "")
         hits.append(Hit(kind=kind, ticket=ticket, pieces=snippet(body, terms)))

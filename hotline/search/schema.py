@@ -1,10 +1,13 @@
 """The search indexes: which columns are searched, their DDL per dialect, and how the schema
 comparison (Alembic's autogenerate, tests/test_migrations.py) leaves them out.
 
-Search reads the text where it lives (transcript.text, ticket.summary, ticket_event.note), so
-nothing has to keep a copy in step. PostgreSQL indexes those columns with pg_trgm (GIN trigram
-indexes answer LIKE/ILIKE '%...%' for any pattern of three characters or more, Chinese
-included: the database's LC_CTYPE must know CJK letters, e.g. C.UTF-8 or zh_CN.UTF-8, not C).
+Search reads the text where it lives, so nothing has to keep a copy in step: a voicemail's
+current transcript as its ticket holds it (ticket.transcript_text, beside the ticket's date,
+community and status, so one table answers a search and its filters), earlier transcripts
+(transcript.text), summaries (ticket.summary) and notes (ticket_event.note). PostgreSQL
+indexes those columns with pg_trgm (GIN trigram indexes answer LIKE/ILIKE '%...%' for any
+pattern of three characters or more, Chinese included: the database's LC_CTYPE must know CJK
+letters, e.g. C.UTF-8 or zh_CN.UTF-8, not C).
 SQLite keeps an FTS5 trigram index per column (external content: the index only, the text
 stays in its table), kept in step by triggers. Every object is named `search_...`: the models
 do not declare them, and `include_object` hides that prefix from the comparison.
@@ -22,15 +25,16 @@ PREFIX = "search_"
 
 # (table, column): the searched text of each source.
 SOURCES: tuple[tuple[str, str], ...] = (
+    ("ticket", "transcript_text"),
     ("transcript", "text"),
     ("ticket", "summary"),
     ("ticket_event", "note"),
 )
 
 
-def fts_table(table: str) -> str:
-    """The SQLite FTS5 table indexing `table`'s searched column."""
-    return f"{PREFIX}{table}"
+def fts_table(table: str, column: str) -> str:
+    """The SQLite FTS5 table indexing `table`.`column`."""
+    return f"{PREFIX}{table}_{column}"
 
 
 def include_object(
@@ -59,7 +63,7 @@ _SQLITE_DDL = (
 
 def _sqlite_statements() -> list[str]:
     return [
-        statement.format(fts=fts_table(table), table=table, column=column)
+        statement.format(fts=fts_table(table, column), table=table, column=column)
         for table, column in SOURCES
         for statement in _SQLITE_DDL
     ]
@@ -82,8 +86,8 @@ def install_sqlite(conn: Connection) -> None:
 
 def drop_sqlite(conn: Connection) -> None:
     """Remove the FTS5 indexes and their triggers."""
-    for table, _ in SOURCES:
-        fts = fts_table(table)
+    for table, column in SOURCES:
+        fts = fts_table(table, column)
         for suffix in ("ai", "ad", "au"):
             conn.execute(text(f"DROP TRIGGER IF EXISTS {fts}_{suffix}"))
         conn.execute(text(f"DROP TABLE IF EXISTS {fts}"))

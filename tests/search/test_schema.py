@@ -15,8 +15,8 @@ def test_sqlite_triggers_and_fts_tables_exist_at_head(session: Session) -> None:
     # A later migration that rebuilds transcript, ticket or ticket_event on SQLite (batch
     # mode) drops these triggers: it must call hotline.search.schema.install_sqlite again.
     names = set(session.scalars(text("SELECT name FROM sqlite_master")))
-    for table, _ in SOURCES:
-        fts = fts_table(table)
+    for table, column in SOURCES:
+        fts = fts_table(table, column)
         assert {fts, f"{fts}_ai", f"{fts}_ad", f"{fts}_au"} <= names
 
 
@@ -38,7 +38,9 @@ def test_sqlite_index_follows_updates_and_deletes(session: Session) -> None:
     def found(phrase: str) -> list[int]:
         return list(
             session.scalars(
-                text("SELECT rowid FROM search_transcript WHERE search_transcript MATCH :q"),
+                text(
+                    "SELECT rowid FROM search_transcript_text WHERE search_transcript_text MATCH :q"
+                ),
                 {"q": f'"{phrase}"'},
             )
         )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from hotline.models import Priority, Role, TicketStatus
 from hotline.review import Scope
 from hotline.search import SHORT_WINDOW_DAYS, HitKind, Results, SearchFilter, search, terms_of
+from hotline.search import query as search_query
 from hotline.tickets import workflow
 from tests import factories
 from tests.search.conftest import TODAY, correct, days_ago, voicemail
@@ -196,3 +197,15 @@ def test_terms_are_bounded_and_distinct() -> None:
     assert terms_of("漏水 WiFi wifi 漏水") == ["漏水", "WiFi"]
     assert terms_of("一 二 三 四 五 六 七") == ["一", "二", "三", "四", "五"]
     assert terms_of("水" * 500) == ["水" * 100]
+
+
+def test_a_common_word_gives_the_same_hits_without_the_index(
+    db: Session, archive: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past COMMON candidates a column is searched without its trigram index (newest first,
+    # stopping after a page): the hits must be the same either way.
+    queries = ["水管爆", "3号楼 wifi", "WIFI", "天花板一直在漏水", "号楼", "100%"]
+    indexed = [(q, numbers(find(db, q))) for q in queries]
+    monkeypatch.setattr(search_query, "COMMON", 1)
+    assert [(q, numbers(find(db, q))) for q in queries] == indexed
+    assert indexed[1][1] == [archive["wifi"]] and indexed[2][1] == [archive["wifi"]]
