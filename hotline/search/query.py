@@ -59,6 +59,8 @@ INDEXED_CHARS = 3
 SHORT_WINDOW_DAYS = 90
 MAX_COUNTED = 1000
 PER_PAGE = 20
+# (kind, source_id, ticket_id, at): one kind of text that matched.
+Branch = Select[str, int, int, datetime]
 # Past this many candidates in a column a word is common: see _Matcher.
 COMMON = 2000
 # Triage's word for an urgent voicemail (Recording.triage_priority), as on tickets.
@@ -272,7 +274,7 @@ class _Matcher:
         return and_(*conditions)
 
 
-def _branches(matches: _Matcher, history: bool) -> list[Select[Any]]:
+def _branches(matches: _Matcher, history: bool) -> list[Branch]:
     """One select per kind of text: (kind, source_id, ticket_id, at)."""
     # The current transcript as the ticket holds it: its filters are columns of the same row.
     current = (
@@ -331,12 +333,12 @@ def _local_midnight(day: date, timezone: str) -> datetime:
 
 
 def _narrow(
-    stmt: Select[Any],
+    stmt: Branch,
     scope: Scope,
     criteria: SearchFilter,
     timezone: str,
     window: tuple[date, date] | None,
-) -> Select[Any]:
+) -> Branch:
     """A branch restricted to the user's scope, the filters and a short query's window."""
     if not scope.everything:
         stmt = scope.tickets(stmt.outerjoin(Call, Call.id == Ticket.call_id))
