@@ -100,7 +100,18 @@ def test_every_dashboard_page_sends_anonymous_users_to_login(app: Flask, session
         and rule.endpoint not in {"dashboard.login", "dashboard.set_language"}
     ]
 
-    assert len(pages) == 9
+    # Other blueprints' panels may add routes here (the call back): no exact count.
+    assert {rule.endpoint for rule in pages} >= {
+        "dashboard.index",
+        "dashboard.logout",
+        "dashboard.calls",
+        "dashboard.call_detail",
+        "dashboard.tickets",
+        "dashboard.ticket_detail",
+        "dashboard.ticket_details",
+        "dashboard.ticket_note",
+        "dashboard.ticket_status",
+    }
     for rule in pages:
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         method = "GET" if "GET" in (rule.methods or ()) else "POST"
