@@ -76,6 +76,14 @@ def parse_str(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def parse_language(name: str, raw: str) -> str:
+    """Parse an optional language code (`zh`, `yue`, `en`): 2-8 ASCII letters, or empty."""
+    value = raw.strip().lower()
+    if value and not (2 <= len(value) <= 8 and value.isascii() and value.isalpha()):
+        raise SettingsError(f"{name}: expected a language code such as zh, got {raw!r}")
+    return value
+
+
 def parse_voices(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     """Parse `lang=voice` pairs separated by commas (`zh-CN=Polly.Zhiyu,en-US=Polly.Joanna`)."""
     voices: dict[str, str] = {}
@@ -248,6 +256,20 @@ class Settings:
         "HOTLINE_VOSK_MODEL_PACKAGES",
         parse_bool,
         "Fall back to a pip-installed vosk_model_* package (the dev model); off in production.",
+        default=True,
+    )
+    vosk_model_language: str = setting(
+        "HOTLINE_VOSK_MODEL_LANGUAGE",
+        parse_language,
+        "Language of the model's transcripts (zh, en ...); empty = read from the model's name"
+        " (vosk-model-small-cn-0.22 is zh).",
+        default="",
+    )
+    transcribe_vad: bool = setting(
+        "HOTLINE_TRANSCRIBE_VAD",
+        parse_bool,
+        "Decode only the speech in a recording (voice activity detection, padded); off decodes"
+        " all of it, silence and line noise included.",
         default=True,
     )
     delete_recordings_at_carrier: bool = setting(

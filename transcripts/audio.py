@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,13 @@ class AudioInfo:
     channels: int
     format: str
     subtype: str
+    frames: int  # what can be read (libsndfile stops at the end of a truncated file)
+    truncated: bool = False  # a WAV whose data chunk is shorter than its header says
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds of audio that can be read."""
+        return self.frames / self.samplerate
 
 
 def probe(path: Path) -> AudioInfo:
@@ -52,7 +60,38 @@ def probe(path: Path) -> AudioInfo:
         raise AudioError(f"{path}: not a readable audio file ({exc})") from exc
     if info.samplerate <= 0 or info.channels <= 0:
         raise AudioError(f"{path}: bad header ({info.samplerate} Hz, {info.channels} channels)")
-    return AudioInfo(int(info.samplerate), int(info.channels), str(info.format), str(info.subtype))
+    return AudioInfo(
+        int(info.samplerate),
+        int(info.channels),
+        str(info.format),
+        str(info.subtype),
+        int(info.frames),
+        truncated=wav_truncated(path),
+    )
+
+
+def wav_truncated(path: Path) -> bool:
+    """True if `path` is a RIFF WAV whose data chunk holds fewer bytes than its header says."""
+    # libsndfile quietly reads what is there, so a voicemail cut off in transit (a dropped
+    # download the carrier still answered 200 for) would look whole without this check.
+    with path.open("rb") as f:
+        header = f.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return False
+        size = path.stat().st_size
+        while chunk := f.read(8):
+            if len(chunk) < 8:
+                return True  # cut inside a chunk header
+            name, (length,) = chunk[:4], struct.unpack("<I", chunk[4:])
+            length = int(length)
+            if name == b"data":
+                # 0 and 0xFFFFFFFF are what streaming writers leave when they never knew the
+                # length: the header promises nothing, so nothing is missing.
+                if length in (0, 0xFFFFFFFF):
+                    return False
+                return f.tell() + length > size
+            f.seek(length + (length & 1), 1)  # chunks are padded to an even length
+    return True  # no data chunk before the end of the file
 
 
 def feed_rate(samplerate: int) -> int:
@@ -81,16 +120,39 @@ class PcmStream:
 
         self.frames_read = 0
         if self.rate == self.info.samplerate:
-            for block in _mono_blocks(self.path):
+            for block in mono_blocks(self.path):
                 self.frames_read += len(block)
-                yield _to_pcm16(block)
+                yield to_pcm16(block)
             return
         logger.info("resampling %s from %d Hz to %d Hz", self.path, self.info.samplerate, self.rate)
         resampler = soxr.ResampleStream(self.info.samplerate, self.rate, 1, dtype="float32")
-        for block in _mono_blocks(self.path):
+        for block in mono_blocks(self.path):
             self.frames_read += len(block)
-            yield _to_pcm16(resampler.resample_chunk(block))
-        yield _to_pcm16(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+            yield to_pcm16(resampler.resample_chunk(block))
+        yield to_pcm16(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+
+
+def region_chunks(
+    path: Path, info: AudioInfo, rate: int, start_s: float, end_s: float
+) -> Iterator[bytes]:
+    """The PCM16 chunks at `rate` of the stretch [start_s, end_s) of a file, read by seeking:
+    nothing before or after it is decoded."""
+    import numpy as np
+    import soxr
+
+    first = max(0, int(start_s * info.samplerate))
+    last = int(round(end_s * info.samplerate))
+    if last <= first:
+        return
+    resampler = (
+        None
+        if rate == info.samplerate
+        else soxr.ResampleStream(info.samplerate, rate, 1, dtype="float32")
+    )
+    for block in mono_blocks(path, first, last):
+        yield to_pcm16(block if resampler is None else resampler.resample_chunk(block))
+    if resampler is not None:
+        yield to_pcm16(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
 
 
 def to_telephone(src: Path, dst: Path) -> Path:
@@ -104,23 +166,33 @@ def to_telephone(src: Path, dst: Path) -> Path:
     with sf.SoundFile(
         str(dst), "w", samplerate=TELEPHONE_RATE, channels=1, format="WAV", subtype="ULAW"
     ) as out:
-        for block in _mono_blocks(src):
+        for block in mono_blocks(src):
             out.write(_clip(resampler.resample_chunk(block)))
         out.write(_clip(resampler.resample_chunk(np.zeros(0, np.float32), last=True)))
     return dst
 
 
-def _mono_blocks(path: Path) -> Iterator[NDArray[np.float32]]:
-    """Float blocks in [-1, 1] of CHUNK_FRAMES frames, channels averaged: one block in memory."""
+def mono_blocks(
+    path: Path, start: int = 0, stop: int | None = None
+) -> Iterator[NDArray[np.float32]]:
+    """Float blocks in [-1, 1] of CHUNK_FRAMES frames, channels averaged: one block in memory;
+    frames [start, stop) of the file (all of it by default)."""
     import numpy as np
     import soundfile as sf
 
     try:
         with sf.SoundFile(str(path)) as audio:
-            while True:
-                block = audio.read(CHUNK_FRAMES, dtype="float32", always_2d=True)
+            if start:
+                audio.seek(start)
+            # Without `stop`, read until libsndfile has nothing more (MP3 lengths are estimates).
+            remaining = None if stop is None else stop - start
+            while remaining is None or remaining > 0:
+                wanted = CHUNK_FRAMES if remaining is None else min(CHUNK_FRAMES, remaining)
+                block = audio.read(wanted, dtype="float32", always_2d=True)
                 if not len(block):
                     return
+                if remaining is not None:
+                    remaining -= len(block)
                 yield block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float32)
     except sf.SoundFileError as exc:
         raise AudioError(f"{path}: cannot decode audio ({exc})") from exc
@@ -133,7 +205,7 @@ def _clip(samples: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.clip(samples, -1.0, 1.0)
 
 
-def _to_pcm16(samples: NDArray[np.float32]) -> bytes:
+def to_pcm16(samples: NDArray[np.float32]) -> bytes:
     # libsndfile reads 16-bit PCM as s / 32768, so scaling back restores the exact samples.
     import numpy as np
 

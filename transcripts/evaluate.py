@@ -6,12 +6,12 @@ import csv
 import logging
 import tempfile
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from transcripts.audio import to_telephone
+from transcripts.audio import probe, to_telephone
 from transcripts.model import LoadedModel
 from transcripts.transcribe import Transcript, transcribe
 
@@ -96,21 +96,59 @@ def wer(ref: str, hyp: str) -> float:
     return _rate(_edit_distance(ref_units, hyp_units), len(ref_units))
 
 
+def char_edits(ref: str, hyp: str) -> tuple[int, int]:
+    """(character edits, reference characters) of `hyp` against `ref`, for pooling a CER over
+    many clips."""
+    ref_units = _units(ref, "cer")
+    return _edit_distance(ref_units, _units(hyp, "cer")), len(ref_units)
+
+
 def metric_for(language: str) -> Metric:
     """CER for languages written without word spaces, WER otherwise."""
     return "cer" if language in CER_LANGUAGES else "wer"
 
 
-def evaluate_manifest(manifest: Path, model: LoadedModel, *, telephone: bool = False) -> EvalReport:
-    """Transcribe every clip of a TSV manifest (path, lang, reference_text) and score it."""
+@dataclass(frozen=True)
+class Clip:
+    """One clip of a manifest: its path as written there and its length."""
+
+    path: str
+    audio_seconds: float
+
+
+def manifest_clips(manifest: Path) -> list[Clip]:
+    """The clips of a manifest with their lengths (headers only): what an evaluation will do."""
+    return [
+        Clip(entry["path"], probe(manifest.parent / entry["path"]).duration_s)
+        for entry in _read_manifest(manifest)
+    ]
+
+
+def evaluate_manifest(
+    manifest: Path,
+    model: LoadedModel,
+    *,
+    telephone: bool = False,
+    vad: bool = True,
+    on_row: Callable[[EvalRow], None] | None = None,
+) -> EvalReport:
+    """Transcribe every clip of a TSV manifest (path, lang, reference_text) and score it;
+    `on_row` hears each clip's score as soon as it is known."""
     entries = _read_manifest(manifest)
     rows: list[EvalRow] = []
     with tempfile.TemporaryDirectory(prefix="hotline-eval-") as scratch:
         for index, entry in enumerate(entries):
             audio = manifest.parent / entry["path"]
             if telephone:
-                audio = to_telephone(audio, Path(scratch) / f"{index}.wav")
-            rows.append(_score(entry, transcribe(audio, model, language=entry["lang"])))
+                # The clip's own name (in a folder per clip: names repeat across languages), so
+                # logs and errors say which clip, not "3.wav".
+                folder = Path(scratch) / str(index)
+                folder.mkdir()
+                audio = to_telephone(audio, folder / Path(entry["path"]).name)
+            row = _score(entry, transcribe(audio, model, language=entry["lang"], vad=vad))
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
     # Pool edits over a language's clips: a mean of per-clip rates would overweight short clips.
     totals: dict[str, tuple[int, int]] = {}
     for row in rows:

@@ -21,6 +21,14 @@ logger = logging.getLogger(__name__)
 PACKAGE_PREFIX = "vosk_model_"
 # The hotline speaks Mandarin, so a Chinese model wins over others found in the same place.
 _CHINESE = re.compile(r"(?:^|[-_.])(?:cn|zh)(?:[-_.]|$)", re.IGNORECASE)
+# Vosk names its models vosk-model[-small]-<language>[-<variant>]-<version>; pip packages are
+# vosk_model_<language>. Its own codes differ from ISO 639-1 in a few places.
+_NAMED_LANGUAGE = re.compile(
+    r"^vosk[-_]model[-_](?:small[-_])?([a-z]{2,3})(?:[-_]|$)", re.IGNORECASE
+)
+_VOSK_CODES = {"cn": "zh", "jp": "ja", "ua": "uk", "vn": "vi"}
+# An undetermined language (ISO 639-2 "und"): its text is joined like any unspaced script's.
+UNKNOWN_LANGUAGE = "und"
 # The two layouts Vosk itself accepts: current models (am/, conf/) and the old flat one.
 _LAYOUTS = (("am/final.mdl", "conf/mfcc.conf"), ("final.mdl", "mfcc.conf"))
 
@@ -52,6 +60,7 @@ class LoadedModel:
     model: vosk.Model
     name: str
     path: Path
+    language: str = UNKNOWN_LANGUAGE  # what it recognises, from its name (model_language)
 
 
 _cache: dict[Path, LoadedModel] = {}
@@ -71,6 +80,16 @@ def check_model_dir(path: Path) -> None:
 def _model_name(path: Path) -> str:
     # pip-installed models live in <package>/model/; the package name says more than "model".
     return path.parent.name if path.name == "model" else path.name
+
+
+def model_language(name: str) -> str:
+    """The language a model recognises, from its Vosk name ("vosk-model-small-cn-0.22" is
+    "zh"); UNKNOWN_LANGUAGE for a name that does not say."""
+    match = _NAMED_LANGUAGE.match(name)
+    if match is None:
+        return UNKNOWN_LANGUAGE
+    code = match.group(1).lower()
+    return _VOSK_CODES.get(code, code)
 
 
 def load_model(path: Path) -> LoadedModel:
@@ -95,7 +114,8 @@ def _load(path: Path) -> LoadedModel:
     except Exception as exc:  # Vosk raises a bare Exception("Failed to create a model")
         raise InvalidModel(f"Vosk could not load the model at {path}: {exc}") from exc
     logger.info("loaded model %s in %.1fs", path, time.perf_counter() - started)
-    return LoadedModel(model=model, name=_model_name(path), path=path)
+    name = _model_name(path)
+    return LoadedModel(model=model, name=name, path=path, language=model_language(name))
 
 
 def resolve_model(explicit: Path | None, models_dir: Path) -> ModelLocation | None:

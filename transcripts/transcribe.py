@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from transcripts.audio import PcmStream
+from transcripts.audio import PcmStream, region_chunks
 from transcripts.model import LoadedModel
+from transcripts.vad import DetectionFailed, Region, speech_regions
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,9 @@ class Transcript:
     duration_s: float  # length of the audio
     model_name: str
     language: str
-    decode_seconds: float  # wall time spent reading and decoding
+    decode_seconds: float  # wall time spent reading, detecting speech and decoding
+    decoded_s: float  # seconds of audio Vosk decoded (the speech regions' total with VAD)
+    truncated: bool = False  # the file held less audio than its header announced
 
 
 def _is_cjk(char: str) -> bool:
@@ -93,47 +96,101 @@ def transcribe(
     audio: Path,
     model: LoadedModel,
     *,
-    language: str = "zh",
+    language: str | None = None,
+    vad: bool = True,
     progress: Callable[[float], None] | None = None,
 ) -> Transcript:
-    """Decode an audio file (any format and rate soundfile reads) into a Transcript;
-    `progress` is called with the seconds of audio decoded so far after every chunk."""
+    """Decode an audio file (any format and rate soundfile reads) into a Transcript.
+
+    `language` defaults to the model's. With `vad`, only the speech regions (padded) are decoded,
+    each by a fresh recognizer, with word times kept in the recording's own time; if detection
+    fails the whole recording is decoded. `progress` is called with the position in the recording
+    (seconds) reached so far, after every chunk.
+    """
     started = time.perf_counter()
     stream = PcmStream(audio)
-    reset_dither()
-    import vosk
-
-    recognizer = vosk.KaldiRecognizer(model.model, stream.rate)
-    recognizer.SetWords(True)
-    results: list[dict[str, Any]] = []
-    for chunk in stream:
-        if recognizer.AcceptWaveform(chunk):
-            results.append(json.loads(recognizer.Result()))
-        if progress is not None:
-            progress(stream.duration_s)
-    results.append(json.loads(recognizer.FinalResult()))
+    info = stream.info
+    language = language or model.language
+    regions: tuple[Region, ...] | None = None
+    if vad:
+        try:
+            regions = speech_regions(audio, info, progress=progress)
+        except DetectionFailed as exc:
+            logger.warning("%s: decoding all of it: %s", audio.name, exc)
+    results: list[tuple[float, dict[str, Any]]] = []
+    if regions is None:
+        results.extend((0.0, r) for r in _decode(model, stream.rate, stream, progress, stream))
+        duration_s = decoded_s = stream.duration_s
+    else:
+        for region in regions:
+            chunks = region_chunks(audio, info, stream.rate, region.start_s, region.end_s)
+            results.extend(
+                (region.start_s, r) for r in _decode(model, stream.rate, chunks, progress, region)
+            )
+        duration_s = info.duration_s
+        decoded_s = sum(region.duration_s for region in regions)
     elapsed = time.perf_counter() - started
 
     words = tuple(
-        Word(str(w["word"]), float(w["start"]), float(w["end"]), float(w["conf"]))
-        for result in results
+        Word(
+            str(w["word"]),
+            round(offset + float(w["start"]), 3),
+            round(offset + float(w["end"]), 3),
+            float(w["conf"]),
+        )
+        for offset, result in results
         for w in result.get("result", ())
     )
-    text = normalize_text((str(result.get("text", "")) for result in results), language)
+    text = normalize_text((str(result.get("text", "")) for _, result in results), language)
     confidence = sum(w.confidence for w in words) / len(words) if words else 0.0
     logger.info(
-        "transcribed %s: %.1fs of audio in %.1fs, %d words",
+        "transcribed %s: %.1fs of audio (%.1fs decoded) in %.1fs, %d words%s",
         audio.name,
-        stream.duration_s,
+        duration_s,
+        decoded_s,
         elapsed,
         len(words),
+        ", file truncated" if info.truncated else "",
     )
     return Transcript(
         text=text,
         words=words,
         confidence=confidence,
-        duration_s=stream.duration_s,
+        duration_s=duration_s,
         model_name=model.name,
         language=language,
         decode_seconds=elapsed,
+        decoded_s=decoded_s,
+        truncated=info.truncated,
     )
+
+
+def _decode(
+    model: LoadedModel,
+    rate: int,
+    chunks: Iterable[bytes],
+    progress: Callable[[float], None] | None,
+    where: PcmStream | Region,
+) -> list[dict[str, Any]]:
+    """Vosk's results for one stretch of audio, fed as it comes, by a fresh recognizer."""
+    import vosk
+
+    # Every stretch starts from the same dither seed and an empty recognizer, so a region decodes
+    # exactly as the same audio would on its own.
+    reset_dither()
+    recognizer = vosk.KaldiRecognizer(model.model, rate)
+    recognizer.SetWords(True)
+    results: list[dict[str, Any]] = []
+    fed = 0
+    for chunk in chunks:
+        if recognizer.AcceptWaveform(chunk):
+            results.append(json.loads(recognizer.Result()))
+        if progress is not None:
+            fed += len(chunk) // 2
+            progress(
+                where.duration_s
+                if isinstance(where, PcmStream)
+                else min(where.end_s, where.start_s + fed / rate)
+            )
+    results.append(json.loads(recognizer.FinalResult()))
+    return results

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -17,9 +20,13 @@ from hotline.recordings.files import NotReady
 from hotline.rota.cadence import first_instant
 from hotline.tasks.transcription import enqueue_download, run_job
 from transcripts import AudioError, LoadedModel, ModelError, load_model, transcribe
-from transcripts.evaluate import evaluate_manifest
+from transcripts.audio import probe
+from transcripts.evaluate import EvalRow, evaluate_manifest, manifest_clips
 from transcripts.install import InstallError, install_model
 from transcripts.model import check_model_dir
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 # AppGroup: its commands push an app context themselves (also under app.test_cli_runner()).
 group = AppGroup("transcripts", help="Offline voicemail transcription (Vosk).")
@@ -53,20 +60,59 @@ def _configured_model(path: Path | None = None) -> LoadedModel:
         raise click.ClickException(str(exc)) from exc
 
 
+def _language() -> str | None:
+    """The configured transcript language, or None for the model's own."""
+    return settings().vosk_model_language or None
+
+
+def _progress_bar(items: Sequence[int], label: str) -> ProgressBar[int]:
+    """A bar on stderr naming the recording being worked on, with the time left."""
+    return click.progressbar(
+        items,
+        label=label,
+        show_eta=True,
+        show_pos=True,
+        item_show_func=lambda item: None if item is None else f"recording {item}",
+        file=sys.stderr,
+    )
+
+
 @group.command("run")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--language", default=job.LANGUAGE, show_default=True)
-def run(file: Path, language: str) -> None:
+@click.option("--language", help="Language of the text (default: the model's).")
+@click.option(
+    "--vad/--no-vad",
+    default=None,
+    help="Decode only the speech (default: HOTLINE_TRANSCRIBE_VAD).",
+)
+def run(file: Path, language: str | None, vad: bool | None) -> None:
     """Transcribe an audio file: print its text, then each word with start, end, confidence."""
+    try:
+        # Checked before the model loads (seconds, and half a gigabyte for a large model).
+        info = probe(file)
+    except AudioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if info.truncated:
+        click.echo(
+            f"warning: {file.name} is truncated (its data is shorter than its header says);"
+            f" transcribing the {info.duration_s:.1f} s it holds",
+            err=True,
+        )
     model = _configured_model()
     try:
-        transcript = transcribe(file, model, language=language)
+        transcript = transcribe(
+            file,
+            model,
+            language=language or _language(),
+            vad=settings().transcribe_vad if vad is None else vad,
+        )
     except AudioError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(transcript.text or "(no speech recognised)")
     click.echo(
-        f"\n{transcript.model_name}: {transcript.duration_s:.1f} s of audio in "
-        f"{transcript.decode_seconds:.2f} s, confidence {transcript.confidence:.2f}"
+        f"\n{transcript.model_name} ({transcript.language}): {transcript.duration_s:.1f} s of"
+        f" audio, {transcript.decoded_s:.1f} s of it decoded, in"
+        f" {transcript.decode_seconds:.2f} s, confidence {transcript.confidence:.2f}"
     )
     click.echo(f"{'start':>8} {'end':>8} {'conf':>5}  word")
     for word in transcript.words:
@@ -142,7 +188,7 @@ def retry(failed: bool, since: datetime | None, inline: bool) -> None:
         return
     outcomes: dict[str, int] = {}
     label = "transcribing" if inline else "queueing"
-    with click.progressbar(ids, label=f"{label} {len(ids)} recordings") as bar:
+    with _progress_bar(ids, f"{label} {len(ids)} recordings") as bar:
         for recording_id in bar:
             if inline:
                 try:
@@ -172,12 +218,19 @@ def reprocess(since: datetime, model_path: Path | None) -> None:
     session = db_session()
     ids = recording_queue.transcribed_since(session, _instant(since))
     session.rollback()
-    recordings_dir = settings().recordings_dir
+    config = settings()
     outcomes: dict[str, int] = {}
-    with click.progressbar(ids, label=f"reprocessing {len(ids)} recordings") as bar:
+    with _progress_bar(ids, f"reprocessing {len(ids)} recordings") as bar:
         for recording_id in bar:
             result = job.retranscribe(
-                session, recording_id, now, model, recordings_dir, commit=session.commit
+                session,
+                recording_id,
+                now,
+                model,
+                config.recordings_dir,
+                commit=session.commit,
+                vad=config.transcribe_vad,
+                language=_language(),
             )
             session.commit()
             done = result.status is RecordingStatus.TRANSCRIBED
@@ -191,26 +244,60 @@ def reprocess(since: datetime, model_path: Path | None) -> None:
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rate", type=int, help="With --mulaw: 8000, to score telephone-quality audio.")
 @click.option("--mulaw", is_flag=True, help="With --rate 8000: degrade to 8 kHz mu-law first.")
-def evaluate(manifest: Path, rate: int | None, mulaw: bool) -> None:
-    """Score the model on a manifest (path, lang, reference_text): CER or WER, real-time factor."""
+@click.option(
+    "--vad/--no-vad",
+    default=None,
+    help="Decode only the speech (default: HOTLINE_TRANSCRIBE_VAD).",
+)
+def evaluate(manifest: Path, rate: int | None, mulaw: bool, vad: bool | None) -> None:
+    """Score the model on a manifest (path, lang, reference_text): CER or WER, real-time factor.
+    Each clip's score is printed as soon as it is decoded; a bar on stderr shows the time left."""
     if (rate, mulaw) not in {(None, False), (8000, True)}:
         raise click.UsageError("telephone quality is --rate 8000 --mulaw together; nothing else")
-    model = _configured_model()
     try:
-        report = evaluate_manifest(manifest, model, telephone=mulaw)
+        clips = manifest_clips(manifest)
     except (AudioError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    quality = "8 kHz mu-law" if report.telephone else "as recorded"
+    model = _configured_model()
+    quality = "8 kHz mu-law" if mulaw else "as recorded"
     click.echo(f"{model.name} on {manifest.name} ({quality})")
     click.echo(f"{'error':>7} {'metric':<6} {'audio s':>8} {'decode s':>9}  path")
-    for row in report.rows:
+    # The bar advances by audio seconds, so its estimate of the time left weighs long clips.
+    with click.progressbar(
+        length=max(1, round(sum(c.audio_seconds for c in clips))),
+        label=f"{len(clips)} clips",
+        show_eta=True,
+        item_show_func=lambda name: name,
+        file=sys.stderr,
+    ) as bar:
+        names = iter([c.path for c in clips[1:]] + [None])
+        bar.update(0, clips[0].path if clips else None)
+        try:
+            report = evaluate_manifest(
+                manifest,
+                model,
+                telephone=mulaw,
+                vad=settings().transcribe_vad if vad is None else vad,
+                on_row=_print_row(lambda row: bar.update(round(row.audio_seconds), next(names))),
+            )
+        except (AudioError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    for language, error in report.error_by_language.items():
+        metric = next(row.metric for row in report.rows if row.lang == language)
+        click.echo(f"overall {language}: {metric.upper()} {error:.1%}")
+    click.echo(f"real-time factor: {report.real_time_factor:.3f} (decode s per audio s)")
+
+
+def _print_row(advance: Callable[[EvalRow], None]) -> Callable[[EvalRow], None]:
+    """Print one clip's score and reference and hypothesis, then move the bar on."""
+
+    def show(row: EvalRow) -> None:
         click.echo(
             f"{row.error_rate:>7.1%} {row.metric:<6} {row.audio_seconds:>8.2f}"
             f" {row.decode_seconds:>9.2f}  {row.path}"
         )
         click.echo(f"{'':>33}ref: {row.reference}")
         click.echo(f"{'':>33}hyp: {row.hypothesis}")
-    for language, error in report.error_by_language.items():
-        metric = next(row.metric for row in report.rows if row.lang == language)
-        click.echo(f"overall {language}: {metric.upper()} {error:.1%}")
-    click.echo(f"real-time factor: {report.real_time_factor:.3f} (decode s per audio s)")
+        advance(row)
+
+    return show

@@ -44,8 +44,6 @@ logger = logging.getLogger(__name__)
 # A recording that keeps killing its worker mid-decode is not taken over past this many tries
 # (downloads included), so it ends `failed` instead of looping.
 MAX_ATTEMPTS = 12
-# The line speaks Mandarin: no spaces between characters in the text.
-LANGUAGE = "zh"
 # The lease columns of a recording no job holds.
 _RELEASED: dict[str, Any] = {"lease_holder": None, "lease_expires_at": None}
 # Carrier SIDs become file names: letters and digits only, never a path.
@@ -65,6 +63,10 @@ class JobTools:
     model: Callable[[], LoadedModel | None]
     # Deletes the carrier's copy by recording SID; None keeps it.
     delete_at_carrier: Callable[[str], None] | None = None
+    # Decode only the speech regions (HOTLINE_TRANSCRIBE_VAD).
+    vad: bool = True
+    # The transcripts' language (HOTLINE_VOSK_MODEL_LANGUAGE); None: the model's own.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ def process(
             enqueued_at=None,
         )
         return _result(recording, "no speech model installed")
-    return _transcribe(session, recording, audio, clock, model, commit)
+    return _transcribe(
+        session, recording, audio, clock, model, commit, vad=tools.vad, language=tools.language
+    )
 
 
 def retranscribe(
@@ -140,9 +144,12 @@ def retranscribe(
     recordings_dir: Path,
     *,
     commit: Callable[[], None],
+    vad: bool = True,
+    language: str | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> JobResult:
     """Transcribe a stored recording again (e.g. with a better model); older transcripts stay
-    as history."""
+    as history. `progress` hears the position reached in the recording, in seconds."""
     recording = session.get(Recording, recording_id)
     if recording is None:
         return JobResult(recording_id, None, "no such recording")
@@ -150,7 +157,16 @@ def retranscribe(
     if audio is None:
         return _result(recording, "no stored audio")
     return _transcribe(
-        session, recording, audio, clock, model, commit, starts_from=(S.TRANSCRIBED,)
+        session,
+        recording,
+        audio,
+        clock,
+        model,
+        commit,
+        starts_from=(S.TRANSCRIBED,),
+        vad=vad,
+        language=language,
+        progress=progress,
     )
 
 
@@ -248,8 +264,13 @@ def _transcribe(
     model: LoadedModel,
     commit: Callable[[], None],
     starts_from: Collection[RecordingStatus] = JOB_STARTS_FROM,
+    *,
+    vad: bool = True,
+    language: str | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> JobResult:
-    """Claim, decode, and save the transcript as the current one; the ticket gets its text."""
+    """Claim, decode, and save the transcript as the current one; the ticket gets its text.
+    A truncated file is transcribed as far as it goes and the recording flagged."""
     claimed_at = clock()
     lease = Lease(session, recording.id, uuid.uuid4().hex, clock, commit, claimed_at)
     claimable = recording.status in starts_from or abandoned(recording, claimed_at)
@@ -265,15 +286,33 @@ def _transcribe(
         return _result(recording, "another worker has it")
     commit()
     try:
-        transcript = transcribe(audio, model, language=LANGUAGE, progress=lease.renew_if_due)
+
+        def report(position_s: float) -> None:
+            lease.renew_if_due(position_s)
+            if progress is not None:
+                progress(position_s)
+
+        transcript = transcribe(audio, model, language=language, vad=vad, progress=report)
     except LeaseLost:
         return _result(recording, "another worker took it over; decoding stopped")
     except AudioError as exc:
         reason = f"audio unreadable: {exc}"
         _transition(session, recording, clock, status=S.FAILED, failure_reason=reason, **_RELEASED)
         return _result(recording, "audio unreadable")
+    if transcript.truncated:
+        logger.warning(
+            "recording %s: the file ends before its header says; transcribed %.1f s of it",
+            recording.id,
+            transcript.duration_s,
+        )
     if not _transition(
-        session, recording, clock, status=S.TRANSCRIBED, failure_reason=None, **_RELEASED
+        session,
+        recording,
+        clock,
+        status=S.TRANSCRIBED,
+        failure_reason=None,
+        truncated=transcript.truncated,
+        **_RELEASED,
     ):
         return _result(recording, "another worker took it over; result dropped")
     session.execute(
@@ -301,4 +340,9 @@ def _transcribe(
         attach_transcript(ticket, transcript.text)
     session.flush()
     triage.apply(session, recording, transcript.text, clock())  # the alert task follows the job
-    return _result(recording, f"{len(transcript.text)} characters by {transcript.model_name}")
+    return _result(
+        recording,
+        f"{len(transcript.text)} characters by {transcript.model_name}"
+        f" ({transcript.decoded_s:.1f} of {transcript.duration_s:.1f} s decoded)"
+        + (", file truncated" if transcript.truncated else ""),
+    )

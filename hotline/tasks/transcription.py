@@ -87,6 +87,8 @@ def job_tools(config: Settings) -> job.JobTools:
         delete_at_carrier=(
             telephony().delete_recording if config.delete_recordings_at_carrier else None
         ),
+        vad=config.transcribe_vad,
+        language=config.vosk_model_language or None,
     )
 
 

@@ -22,6 +22,7 @@ from tests.helpers import (
     MANIFEST_ROWS,
     SHORT_ZH,
     SPEECH,
+    VOICEMAIL,
     RecordingsHost,
     fresh,
     queued_jobs,
@@ -43,7 +44,7 @@ def test_run_prints_the_text_then_every_word(app: Flask, model: LoadedModel) -> 
     result = cli(app, "run", str(SHORT_ZH))
 
     assert result.exit_code == 0, result.output
-    expected = transcribe(SHORT_ZH, model, language="zh")
+    expected = transcribe(SHORT_ZH, model)
     lines = result.stdout.splitlines()
     assert lines[0] == expected.text
     words = [line for line in lines if WORD_LINE.match(line)]
@@ -59,6 +60,35 @@ def test_run_rejects_a_file_that_is_not_audio(app: Flask, tmp_path: Path) -> Non
 
     assert result.exit_code == 1
     assert "not a readable audio file" in result.output
+
+
+def test_run_checks_the_audio_before_loading_the_model(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    # The configured model does not exist: reaching it would fail with a model error instead.
+    app = make_app(vosk_model=tmp_path / "no-model-here")
+    junk = tmp_path / "notes.wav"
+    junk.write_text("not audio")
+
+    result = cli(app, "run", str(junk))
+
+    assert result.exit_code == 1
+    assert "not a readable audio file" in result.output
+    assert "model" not in result.output
+
+
+def test_run_warns_of_a_truncated_file_and_transcribes_it(
+    app: Flask, model: LoadedModel, tmp_path: Path
+) -> None:
+    data = VOICEMAIL.read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: len(data) // 2])
+
+    result = cli(app, "run", str(cut))
+
+    assert result.exit_code == 0, result.output
+    assert "cut.wav is truncated" in result.stderr
+    assert result.stdout.splitlines()[0] == transcribe(cut, model).text
 
 
 def test_models_names_the_model_in_use_and_where_it_was_found(
@@ -214,3 +244,20 @@ def test_eval_rejects_other_degradations(
 
     assert result.exit_code == 2
     assert "--rate 8000 --mulaw together" in result.output
+
+
+def test_eval_shows_progress_and_names_each_clip(
+    app: Flask, manifest: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="transcripts")
+
+    result = cli(app, "eval", str(manifest), "--rate", "8000", "--mulaw")
+
+    assert result.exit_code == 0, result.output
+    # The bar (stderr) counts the clips; the clips' own names appear, never scratch names.
+    assert "2 clips" in result.stderr
+    decoded = [r.getMessage() for r in caplog.records if r.getMessage().startswith("transcribed")]
+    assert [m.split(":")[0] for m in decoded] == [
+        "transcribed uberi_chinese.wav",
+        "transcribed psx_goforward.wav",
+    ]

@@ -107,7 +107,7 @@ def test_download_is_retried_until_the_carrier_has_the_file(
     assert row.sha256 == hashlib.sha256(short_zh).hexdigest()
     assert row.size_bytes == len(short_zh)
     assert host.requests == [f"/Recordings/{row.recording_sid}.wav"] * 3
-    expected = transcribe(SHORT_ZH, model, language="zh").text
+    expected = transcribe(SHORT_ZH, model).text
     assert session.scalars(select(Transcript.text)).all() == [expected]
 
 
@@ -616,7 +616,7 @@ def test_voicemail_of_a_simulated_call_reaches_its_ticket(
     recording = session.scalars(select(Recording)).one()
     assert recording.recording_sid == talk.recording_sid
     assert recording.status is S.TRANSCRIBED
-    expected = transcribe(VOICEMAIL, model, language="zh").text
+    expected = transcribe(VOICEMAIL, model).text
     assert expected
     ticket = ticket_of(session, recording)
     assert ticket.transcript_text == expected

