@@ -542,3 +542,24 @@ def test_list_shows_the_short_reference_and_the_assignee(
     assert row is not None
     assert '<span class="ticket-ref">#0427</span>' in row.group(0)
     assert '<td data-label="负责人">志愿者甲</td>' in row.group(0)
+
+
+def test_the_clocks_alerts_call_backs_and_ratings_read_as_words(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
+) -> None:
+    ticket = factories.TicketFactory(created_at=START)
+    for kind, field, value in (
+        (EventKind.SLA, "sla", "warning"),
+        (EventKind.SLA, "sla", "breach"),
+        (EventKind.CALLBACK, "callback", "completed"),
+        (EventKind.RATED, "", "2"),
+    ):
+        session.add(
+            TicketEvent(ticket_id=ticket.id, kind=kind, field=field, to_value=value, at=START)
+        )
+    sign_in()
+
+    html = page(client, f"/tickets/{ticket.number}")
+
+    changes = re.findall(r'<span class="change">([^<]+)</span>', html)
+    assert changes == ["已过承诺时限的80%", "已超过承诺时限", "已完成", "2 / 5"]

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from hotline.models import (
+    CallbackStatus,
     CallOutcome,
     Category,
     EventKind,
@@ -100,6 +101,18 @@ FIELD_LABELS: Mapping[str, object] = {
 }
 
 
+# Values other events record (the clock's alerts, call backs), by (field, value).
+VALUE_LABELS: Mapping[tuple[str, str], object] = {
+    ("sla", "warning"): _l("80% of the promised time has passed"),
+    ("sla", "breach"): _l("The promised time has passed"),
+    ("callback", CallbackStatus.REQUESTED.value): _l("Requested"),
+    ("callback", CallbackStatus.DIALING.value): _l("Ringing the agent"),
+    ("callback", CallbackStatus.BRIDGED.value): _l("Connecting the resident"),
+    ("callback", CallbackStatus.COMPLETED.value): _l("Completed"),
+    ("callback", CallbackStatus.FAILED.value): _l("Failed"),
+}
+
+
 def field_label(name: str) -> str:
     """The translated name of a ticket detail, or the name itself for one added later."""
     return str(FIELD_LABELS.get(name, name))
@@ -114,7 +127,7 @@ def change_value(field: str, value: str) -> str:
     kind = enums.get(field)
     if kind is not None and value in {member.value for member in kind}:
         return label(kind(value))
-    return value
+    return str(VALUE_LABELS.get((field, value), value))
 
 
 def label(value: enum.Enum | None) -> str:
