@@ -275,3 +275,20 @@ def test_the_panel_posts_with_its_csrf_token_and_the_sms_webhook_needs_none(
     assert response.status_code == 302 and len(queued) == 1
     # The carrier's webhook proves itself by signature instead (403 here: unsigned, not 400).
     assert client.post("/sms/incoming", data={"MessageSid": "SM1"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/technicians"),
+        ("get", "/technicians/new"),
+        ("get", "/technicians/1"),
+        ("post", "/technicians/1/active"),
+        ("post", "/technicians/import"),
+        ("post", "/tickets/2026-000001/assign"),
+    ],
+)
+def test_anonymous_users_are_sent_to_login(client: FlaskClient, method: str, path: str) -> None:
+    response = getattr(client, method)(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
