@@ -61,8 +61,8 @@ MAX_COUNTED = 1000
 PER_PAGE = 20
 # (kind, source_id, ticket_id, at): one kind of text that matched.
 Branch = Select[str, int, int, datetime]
-# Past this many candidates in a column a word is common: see _Matcher.
-COMMON = 2000
+# Past this many candidates in a column a word is common (0.05% of a million): see _Matcher.
+COMMON = 500
 # Triage's word for an urgent voicemail (Recording.triage_priority), as on tickets.
 URGENT = Priority.URGENT.value
 
@@ -171,20 +171,29 @@ def search(
         if criteria.date_from is not None and criteria.date_from > start:
             start = criteria.date_from
         window = (start, end)
-    hits = union_all(
-        *(
-            _narrow(branch, scope, criteria, timezone, window)
-            for branch in _branches(_Matcher(session, terms), criteria.history)
-        )
-    ).subquery("hits")
+    branches = [
+        _narrow(branch, scope, criteria, timezone, window)
+        for branch in _branches(_Matcher(session, terms), criteria.history)
+    ]
+    counted = union_all(*branches).subquery("counted")
     total = session.scalar(
-        select(func.count()).select_from(select(hits.c.source_id).limit(MAX_COUNTED + 1).subquery())
+        select(func.count()).select_from(
+            select(counted.c.source_id).limit(MAX_COUNTED + 1).subquery()
+        )
     )
     results = Results(terms=terms, per_page=per_page, total=total or 0, window=window)
     number = min(max(number, 1), results.pages)
+    # Each kind's own newest `wanted` first, then the page from their union: the database can
+    # walk each kind's rows newest first and stop, where sorting the union reads them all.
+    wanted = number * per_page
+    limited = [
+        branch.order_by(*_newest_first(branch.selected_columns)).limit(wanted).subquery()
+        for branch in branches
+    ]
+    hits = union_all(*(select(*newest.c) for newest in limited)).subquery("hits")
     rows = session.execute(
         select(hits.c.kind, hits.c.source_id, hits.c.ticket_id)
-        .order_by(hits.c.at.desc(), hits.c.ticket_id.desc(), hits.c.kind, hits.c.source_id.desc())
+        .order_by(*_newest_first(hits.c))
         .limit(per_page)
         .offset((number - 1) * per_page)
     ).all()
@@ -196,6 +205,16 @@ def search(
         total=results.total,
         window=window,
     )
+
+
+def _newest_first(columns: Any) -> list[Any]:
+    """The order of hits: the newest ticket first; its texts in a fixed order (pages agree)."""
+    return [
+        columns.at.desc(),
+        columns.ticket_id.desc(),
+        columns.kind,
+        columns.source_id.desc(),
+    ]
 
 
 def _like(term: str) -> str:
@@ -219,12 +238,17 @@ class _Matcher:
         self.dialect = session.get_bind().dialect.name
         self.indexed = any(len(t) >= INDEXED_CHARS for t in terms)
 
-    def __call__(self, table: str, column: Any, row_id: Any) -> ColumnElement[bool]:
-        """The condition on `column` (of `table`, whose key is `row_id`)."""
+    def __call__(
+        self, table: str, column: Any, row_id: Any, *only: ColumnElement[bool]
+    ) -> ColumnElement[bool]:
+        """The condition on `column` (of `table`, whose key is `row_id`; `only`: the rows of
+        the table that are searched at all)."""
         if not self.indexed:
-            return self._scan(column)
+            # No trigram in the query: no index can help, and LIKE (unlike strpos) carries
+            # the planner's estimate of how rare the pattern is.
+            return self._like(column)
         condition = self._index(table, column, row_id)
-        candidates = select(literal(1)).where(condition).limit(COMMON).subquery()
+        candidates = select(literal(1)).where(condition, *only).limit(COMMON).subquery()
         if (self.session.scalar(select(func.count()).select_from(candidates)) or 0) >= COMMON:
             return self._scan(column)
         return condition
@@ -244,18 +268,22 @@ class _Matcher:
         # SQLite's LIKE (ASCII case-insensitive) uses no index on a plain text column.
         return and_(*(column.like(_like(t), escape="\\") for t in self.terms))
 
+    def _like(self, column: Any) -> ColumnElement[bool]:
+        # ILIKE lowercases every row it reads; a term without letters that have a case
+        # (Chinese, digits) matches the same with LIKE, for less work. SQLite's LIKE is
+        # case-insensitive already (ASCII).
+        return and_(
+            *(
+                column.ilike(_like(t), escape="\\")
+                if t.lower() != t.upper() and self.dialect == "postgresql"
+                else column.like(_like(t), escape="\\")
+                for t in self.terms
+            )
+        )
+
     def _index(self, table: str, column: Any, row_id: Any) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
-            # ILIKE lowercases every row it reads; a term without letters that have a case
-            # (Chinese, digits) matches the same with LIKE, for less work.
-            return and_(
-                *(
-                    column.ilike(_like(t), escape="\\")
-                    if t.lower() != t.upper()
-                    else column.like(_like(t), escape="\\")
-                    for t in self.terms
-                )
-            )
+            return self._like(column)
         short = [t for t in self.terms if len(t) < INDEXED_CHARS]
         conditions = [column.like(_like(t), escape="\\") for t in short]
         fts = fts_table(table, column.key)
@@ -297,7 +325,7 @@ def _branches(matches: _Matcher, history: bool) -> list[Branch]:
         .select_from(TicketEvent)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.note != "")
-        .where(matches("ticket_event", TicketEvent.note, TicketEvent.id))
+        .where(matches("ticket_event", TicketEvent.note, TicketEvent.id, TicketEvent.note != ""))
     )
     summaries = (
         select(
@@ -309,7 +337,7 @@ def _branches(matches: _Matcher, history: bool) -> list[Branch]:
         .select_from(Ticket)
         # A voicemail's summary is the start of its transcript: searched there already.
         .where(Ticket.transcript_text == "")
-        .where(matches("ticket", Ticket.summary, Ticket.id))
+        .where(matches("ticket", Ticket.summary, Ticket.id, Ticket.transcript_text == ""))
     )
     branches = [current, notes, summaries]
     if history:
@@ -323,7 +351,9 @@ def _branches(matches: _Matcher, history: bool) -> list[Branch]:
             .select_from(Transcript)
             .join(Ticket, Ticket.recording_id == Transcript.recording_id)
             .where(Transcript.current.is_(False))
-            .where(matches("transcript", Transcript.text, Transcript.id))
+            .where(
+                matches("transcript", Transcript.text, Transcript.id, Transcript.current.is_(False))
+            )
         )
     return branches
 
