@@ -27,9 +27,10 @@ def create_app(
     from hotline import commands, extensions
     from hotline.celery_app import celery_init_app
     from hotline.web.dashboard import init_dashboard
-    from hotline.web.headers import init_security_headers
     from hotline.web.dispatch import init_dispatch_pages
+    from hotline.web.headers import init_security_headers
     from hotline.web.kpi import init_kpi_pages
+    from hotline.web.review import init_review_pages
     from hotline.web.rota import init_rota_pages
     from hotline.web.search import init_search_pages
     from hotline.web.voice import alerts  # noqa: F401  (the alert call's routes join voice_bp)
@@ -56,6 +57,7 @@ def create_app(
     init_rota_pages(app)
     init_search_pages(app)
     init_kpi_pages(app)
-    commands.init_app(app)
+    init_review_pages(app)
     init_dispatch_pages(app)
+    commands.init_app(app)
     return app

@@ -1,6 +1,8 @@
-"""What supervisors and volunteers review: who sees what (`scope`), calls (`call_review`) and
-tickets (`ticket_review`)."""
+"""What supervisors and volunteers review: who sees what (`scope`), calls (`call_review`),
+tickets (`ticket_review`) and voicemails (`voicemail`: the review queue, the player's timed
+words, corrections as versions, marking reviewed)."""
 
+from hotline.review import voicemail
 from hotline.review.call_review import (
     EVENT_PARAMS,
     CallDetail,
@@ -50,4 +52,5 @@ __all__ = [
     "ticket_detail",
     "timeline",
     "visible_ticket",
+    "voicemail",
 ]
