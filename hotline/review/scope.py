@@ -10,6 +10,7 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Call, Role, Ticket
+from hotline.phone import mask_number
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -65,6 +66,29 @@ class Scope:
         if self.allows(ticket.call):
             return True
         return self.volunteer_id is not None and ticket.volunteer_id == self.volunteer_id
+
+    def sees_number(self, *, call: Call | None = None, ticket: Ticket | None = None) -> bool:
+        """Whether the caller's number of this call or ticket is shown whole: to supervisors
+        and admins, and to a volunteer on a call they took or a ticket assigned to them (or
+        whose call they took). Everyone else sees it masked."""
+        if self.everything:
+            return True
+        if self.volunteer_id is None:
+            return False
+        if ticket is not None:
+            if ticket.volunteer_id == self.volunteer_id:
+                return True
+            call = ticket.call
+        return call is not None and call.answered_by_id == self.volunteer_id
+
+    def caller_number(
+        self, number: str | None, *, call: Call | None = None, ticket: Ticket | None = None
+    ) -> str:
+        """A caller's number as this user may see it (the one place pages decide it): whole
+        where `sees_number`, else masked; "" when there is none."""
+        if not number:
+            return ""
+        return number if self.sees_number(call=call, ticket=ticket) else mask_number(number)
 
     def tickets(self, stmt: Select[*Ts]) -> Select[*Ts]:
         """Restrict a statement over Ticket outer-joined to its Call to the visible tickets."""

@@ -125,7 +125,9 @@ def calls(scope: Scope) -> ResponseReturnValue:
         page = paging.existing_page(
             lambda number: review.list_calls(session, scope, number), form.page_number
         )
-    return render_template("dashboard/calls.html", form=form, page=page, full=scope.everything)
+    return render_template(
+        "dashboard/calls.html", form=form, page=page, full=scope.everything, scope=scope
+    )
 
 
 @bp.get("/calls/<id:call_id>")
@@ -138,7 +140,7 @@ def call_detail(scope: Scope, call_id: int) -> ResponseReturnValue:
         abort(403)
     if detail is None:
         abort(404)
-    return render_template("dashboard/call.html", detail=detail, full=scope.everything)
+    return render_template("dashboard/call.html", detail=detail, full=scope.everything, scope=scope)
 
 
 @bp.get("/tickets")
@@ -165,6 +167,7 @@ def tickets(scope: Scope) -> ResponseReturnValue:
         form=form,
         page=page,
         full=scope.everything,
+        scope=scope,
         now=now(),
         offer_mine=scope.volunteer_id is not None,
     )
@@ -211,6 +214,7 @@ def _ticket_page(
         detail=detail,
         ticket=ticket,
         full=scope.everything,
+        scope=scope,
         now=now(),
         details_form=details_form,
         note_form=note_form or NoteForm(formdata=None),
