@@ -4,10 +4,10 @@
 of its RMS; see transcripts.synthetic) must lie inside a decoded region: none may be lost, whatever
 the model. And the text, compared with decoding the clip alone (same telephone quality, same
 noise), may differ no more than decoding the whole padded recording (as before speech detection)
-does, plus TEXT_TOLERANCE. Exact equality cannot be asked of the dev model: it is Korean, guessing
-at Mandarin, and merely putting 0.5 s of the same line noise before the clip changed its text by
-a CER of 0.62-1.50 against the clip alone (measured on these clips), while the whole padded
-recording differed by 0.50-1.00 and the speech regions by 0.31-1.00.
+does, plus TEXT_TOLERANCE character edits. Exact equality cannot be asked of the dev model: it
+is Korean, guessing at Mandarin, and merely putting 0.5 s of the same line noise before the
+clip changed its text by a CER of 0.62-1.50 against the clip alone (measured on these clips),
+while the whole padded recording differed by 0.50-1.00 and the speech regions by 0.31-1.00.
 """
 
 from __future__ import annotations
@@ -22,14 +22,15 @@ import soundfile as sf
 from tests.transcripts.conftest import ZH_CLIP
 from transcripts import LoadedModel, transcribe
 from transcripts.audio import TELEPHONE_RATE, probe
-from transcripts.evaluate import cer
+from transcripts.evaluate import char_edits
 from transcripts.synthetic import Layout, Noise, load_telephone, voicemail
 from transcripts.vad import FRAME_S, PADDING_AFTER_S, PADDING_BEFORE_S, Region, speech_regions
 
 CLIPS = [ZH_CLIP, "zh/funasr_example0.wav", "zh/paddlespeech_zh.wav", "zh/uberi_chinese.wav"]
-# CER the regions' text may be further from the clip alone than the whole recording's text is:
-# the largest excess measured was 0.08 (0.62 against 0.54).
-TEXT_TOLERANCE = 0.15
+# Character edits the regions' text may be further from the clip alone than the whole
+# recording's text is: one syllable guessed differently at each edge of a region (the context a
+# region starts with is up to 0.5 s of noise, never the whole lead); 1 in the cases measured.
+TEXT_TOLERANCE = 2
 # Rounding of region edges to detector frames, not speech.
 EPSILON_S = 1e-6
 # The detector calls its first 90 ms speech while it learns the noise floor: that much, padded,
@@ -98,7 +99,9 @@ def assert_no_speech_lost(model: LoadedModel, padded: Path, alone: Path, layout:
     with_vad = transcribe(padded, model).text
 
     assert lost_seconds(layout, regions) <= EPSILON_S
-    assert cer(clip_alone, with_vad) <= cer(clip_alone, whole) + TEXT_TOLERANCE, (
+    assert (
+        char_edits(clip_alone, with_vad)[0] <= char_edits(clip_alone, whole)[0] + TEXT_TOLERANCE
+    ), (
         clip_alone,
         whole,
         with_vad,
