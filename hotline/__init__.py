@@ -26,6 +26,7 @@ def create_app(
     """
     from hotline import commands, extensions
     from hotline.celery_app import celery_init_app
+    from hotline.web.audit import init_audit_pages
     from hotline.web.dashboard import init_dashboard
     from hotline.web.dispatch import init_dispatch_pages
     from hotline.web.headers import init_security_headers
@@ -59,5 +60,6 @@ def create_app(
     init_kpi_pages(app)
     init_review_pages(app)
     init_dispatch_pages(app)
+    init_audit_pages(app)
     commands.init_app(app)
     return app

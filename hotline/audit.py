@@ -8,23 +8,28 @@ transaction as what they audit and commit as usual; a view that only reads commi
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
 
 from hotline.models.audit import AuditEntry
+from hotline.review.scope import PER_PAGE, Page, count_rows, page_of
 
 
 class Action(enum.StrEnum):
     """The audited actions (stored as these strings in `AuditEntry.action`)."""
 
     LOGIN = "login"
-    LOGIN_FAILED = "login_failed"
-    RECORDING_PLAY = "recording_play"
-    RECORDING_DOWNLOAD = "recording_download"
-    RECORDING_DELETE = "recording_delete"
-    TRANSCRIPT_VIEW = "transcript_view"
-    TRANSCRIPT_EDIT = "transcript_edit"
+    LOGIN_FAILED = "login.failed"
+    RECORDING_PLAY = "recording.play"
+    RECORDING_DOWNLOAD = "recording.download"
+    RECORDING_REVIEW = "recording.review"
+    RECORDING_DELETE = "recording.delete"
+    TRANSCRIPT_VIEW = "transcript.view"
+    TRANSCRIPT_EDIT = "transcript.edit"
     EXPORT = "export"
 
 
@@ -39,6 +44,20 @@ DETAIL_MAX = 500
 
 # The username of entries made by jobs (retention).
 SYSTEM = "system"
+
+
+class AppendOnly(RuntimeError):
+    """Something tried to change or remove an audit entry."""
+
+
+def _refuse(_mapper: object, _connection: object, target: AuditEntry) -> None:
+    raise AppendOnly(f"audit entry {target.id} is append-only")
+
+
+# The ORM refuses to flush a changed or deleted entry (bulk UPDATE/DELETE statements bypass
+# these hooks: tests/audit/test_append_only.py greps the code base for those).
+event.listen(AuditEntry, "before_update", _refuse)
+event.listen(AuditEntry, "before_delete", _refuse)
 
 
 def _cut(value: object, limit: int) -> str:
@@ -79,3 +98,60 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+# --- browsing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the log page narrows to: a username (exact), an action, a target (its start:
+    "recording:" or "recording:12"), local days from and to (both included)."""
+
+    username: str = ""
+    action: str = ""
+    target: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matching(criteria: AuditFilter, timezone: str) -> Select[AuditEntry]:
+    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if criteria.username:
+        stmt = stmt.where(AuditEntry.username == criteria.username)
+    if criteria.action:
+        stmt = stmt.where(AuditEntry.action == criteria.action)
+    if criteria.target:
+        stmt = stmt.where(AuditEntry.target.like(_escape_like(criteria.target) + "%", escape="\\"))
+    if criteria.date_from is not None:
+        stmt = stmt.where(AuditEntry.at >= _midnight(criteria.date_from, timezone))
+    if criteria.date_to is not None:
+        stmt = stmt.where(AuditEntry.at < _midnight(criteria.date_to + timedelta(days=1), timezone))
+    return stmt
+
+
+def entries(
+    session: Session,
+    criteria: AuditFilter,
+    timezone: str,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[AuditEntry]:
+    """One page of the entries matching `criteria`, newest first."""
+    stmt = _matching(criteria, timezone)
+    total = count_rows(session, stmt)
+    items = list(session.scalars(page_of(stmt, page, per_page)))
+    return Page(items, page, per_page, total)
+
+
+def export(session: Session, criteria: AuditFilter, timezone: str, limit: int) -> list[AuditEntry]:
+    """At most `limit` entries matching `criteria`, newest first (the CSV download)."""
+    return list(session.scalars(_matching(criteria, timezone).limit(limit)))

@@ -27,7 +27,7 @@ def test_record_adds_one_entry_with_who_what_where(session: Session) -> None:
     assert (entry.user_id, entry.username, entry.action, entry.target, entry.address) == (
         user.id,
         user.username,
-        "recording_play",
+        "recording.play",
         "recording:12",
         "203.0.113.7",
     )
@@ -39,7 +39,7 @@ def test_record_cuts_long_texts_and_control_characters(session: Session) -> None
         session,
         user_id=None,
         username="x\n" * 100,
-        action="login_failed",
+        action="login.failed",
         target="t" * 300,
         address="a" * 300,
         detail="d" * 2000,
@@ -52,5 +52,5 @@ def test_record_cuts_long_texts_and_control_characters(session: Session) -> None
 
 def test_record_refuses_an_unknown_action(session: Session) -> None:
     with pytest.raises(ValueError):
-        audit.record(session, user_id=None, username="x", action="recording_plya")
+        audit.record(session, user_id=None, username="x", action="recording.plya")
     assert session.scalars(select(AuditEntry)).all() == []

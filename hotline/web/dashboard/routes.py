@@ -24,11 +24,14 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from hotline import accounts, review
+from hotline import accounts, audit, review
+from hotline.audit import Action
 from hotline.extensions import db_session, limiter, now, settings
 from hotline.models import Category, Community, Priority, Ticket, TicketStatus
 from hotline.review import Scope
 from hotline.tickets import is_overdue, workflow
+from hotline.web.audit import client_address
+from hotline.web.audit import here as audit_here
 from hotline.web.dashboard import LANG_COOKIE, labels, paging, throttle
 from hotline.web.dashboard.auth import LoginUser, login_required, safe_next, scoped, signed_in
 from hotline.web.dashboard.forms import (
@@ -73,11 +76,23 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = accounts.authenticate(db_session(), form.username.data, form.password.data)
+        session = db_session()
+        user = accounts.authenticate(session, form.username.data, form.password.data)
         if user is not None:
             login_user(LoginUser.of(user))
+            audit_here(session, Action.LOGIN, f"user:{user.id}")
+            session.commit()
             return redirect(target)
         throttle.count_failure()
+        # The name as typed (the form bounds it); no user id, even for a known name.
+        audit.record(
+            session,
+            user_id=None,
+            username=form.username.data or "",
+            action=Action.LOGIN_FAILED,
+            address=client_address(),
+        )
+        session.commit()
         failed = True
     return render_template("dashboard/login.html", form=form, failed=failed)
 

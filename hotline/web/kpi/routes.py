@@ -16,10 +16,12 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from hotline import kpi, review
+from hotline.audit import Action
 from hotline.extensions import db_session, now, settings
 from hotline.kpi import export
 from hotline.models import TicketStatus
 from hotline.tickets import clock
+from hotline.web.audit import here as audit_here
 from hotline.web.dashboard.auth import login_required, signed_in
 from hotline.web.dashboard.forms import TicketFilterForm
 from hotline.web.kpi import SUPERVISORS, bp, charts
@@ -228,6 +230,7 @@ def export_csv() -> ResponseReturnValue:
                 ]
             )
     period = report.period
+    _audit_export("export:kpi")
     return _csv(lines, f"kpi-{period.first.isoformat()}-{period.last.isoformat()}.csv")
 
 
@@ -297,7 +300,15 @@ def tickets_csv() -> ResponseReturnValue:
         ]
         for line in lines
     )
+    _audit_export("export:tickets")
     return _csv(_chain([header], rows), f"tickets-{_today():%Y%m%d-%H%M}.csv")
+
+
+def _audit_export(target: str) -> None:
+    """Audit a download (its filters as the detail) and commit it before the rows stream."""
+    session = db_session()
+    audit_here(session, Action.EXPORT, target, request.query_string.decode(errors="replace"))
+    session.commit()
 
 
 def _chain(
