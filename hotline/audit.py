@@ -10,13 +10,20 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
 
 from hotline.models.audit import AuditEntry
-from hotline.review.scope import PER_PAGE, Page, count_rows, page_of
+
+if TYPE_CHECKING:
+    from hotline.review.scope import Page
+
+# The review pages import this module, and hotline.review imports them: paging is imported
+# where it is used (`entries`) so neither waits for the other.
+PER_PAGE = 25
 
 
 class Action(enum.StrEnum):
@@ -146,6 +153,8 @@ def entries(
     per_page: int = PER_PAGE,
 ) -> Page[AuditEntry]:
     """One page of the entries matching `criteria`, newest first."""
+    from hotline.review.scope import Page, count_rows, page_of
+
     stmt = _matching(criteria, timezone)
     total = count_rows(session, stmt)
     items = list(session.scalars(page_of(stmt, page, per_page)))

@@ -151,3 +151,25 @@ def test_the_csv_download_is_formula_safe_and_audited(
     assert {row[5] for row in rows[1:]} == {'\'=HYPERLINK("http://evil")'}
     [entry] = [e for e in _entries(session, "export") if e.target == "export:audit"]
     assert (entry.user_id, entry.detail) == (me.id, "user=wang")
+
+
+def test_the_ticket_page_audits_a_transcript_view(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
+) -> None:
+    from tests.factories import CallFactory, RecordingFactory, TicketFactory
+
+    call = CallFactory()
+    recording = RecordingFactory(call=call)
+    with_text = TicketFactory(call=call, recording_id=recording.id, transcript_text="楼道漏水")
+    without = TicketFactory(call=None, transcript_text="")
+    me = sign_in(role=Role.SUPERVISOR)
+
+    page(client, f"/tickets/{with_text.number}")
+    page(client, f"/tickets/{without.number}")
+
+    [view] = _entries(session, "transcript.view")
+    assert (view.user_id, view.target, view.detail) == (
+        me.id,
+        f"recording:{recording.id}",
+        f"ticket {with_text.number}",
+    )

@@ -212,6 +212,11 @@ def _ticket_page(
     if detail is None:
         abort(404)
     ticket = detail.ticket
+    if ticket.transcript_text:
+        # The page shows the voicemail's transcript: audited like the review page's view.
+        target = f"recording:{ticket.recording_id}" if ticket.recording_id else ""
+        audit_here(session, Action.TRANSCRIPT_VIEW, target, f"ticket {ticket.number}")
+        session.commit()
     if details_form is None:
         details_form = TicketDetailsForm(
             formdata=None,
