@@ -19,8 +19,8 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline import triage
+from hotline.audit import Action, record
 from hotline.models import (
-    AuditEntry,
     Call,
     Priority,
     Recording,
@@ -68,17 +68,24 @@ class Actor:
         return workflow.Actor(self.username, self.user_id)
 
 
-def audit(session: Session, actor: Actor, action: str, target: str, detail: str = "") -> None:
-    """Append an audit entry (the log is append-only: nothing here updates or deletes one)."""
-    session.add(
-        AuditEntry(
-            user_id=actor.user_id,
-            username=actor.username[:64],
-            action=action[:32],
-            target=target[:100],
-            address=actor.address[:64],
-            detail=detail[:500],
-        )
+def audit(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    target: str,
+    detail: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Append an entry to the audit log (hotline.audit: append-only) in the caller's transaction."""
+    record(
+        session,
+        user_id=actor.user_id,
+        username=actor.username,
+        action=action,
+        target=target,
+        address=actor.address,
+        detail=detail,
+        at=at,
     )
 
 
@@ -128,7 +135,10 @@ def review_queue(session: Session, page: int = 1, per_page: int = PER_PAGE) -> P
         )
     )
     rows = session.execute(page_of(stmt, page, per_page))
-    items = [QueueRow(rec, ticket, text, bool(urgent)) for rec, ticket, text, urgent in rows]
+    items = [
+        QueueRow(rec, ticket, None if text is None else _CJK_SPACE.sub("", text), bool(urgent))
+        for rec, ticket, text, urgent in rows
+    ]
     return Page(items, page, per_page, count_rows(session, stmt))
 
 
@@ -335,7 +345,7 @@ def voicemail(
         | ({recording.reviewed_by_id} if recording.reviewed_by_id else set()),
     )
     if actor is not None:
-        audit(session, actor, "transcript.view", f"recording:{recording.id}")
+        audit(session, actor, Action.TRANSCRIPT_VIEW, f"recording:{recording.id}")
     return VoicemailView(
         recording=recording,
         ticket=ticket,
@@ -403,7 +413,7 @@ def playback(
         audit(
             session,
             actor,
-            "recording.download" if download else "recording.play",
+            Action.RECORDING_DOWNLOAD if download else Action.RECORDING_PLAY,
             f"recording:{recording.id}",
         )
     return Playback(path, "", name)
@@ -566,13 +576,14 @@ def save(
         audit(
             session,
             actor,
-            "transcript.edit",
+            Action.TRANSCRIPT_EDIT,
             f"recording:{recording.id}",
             f"{len(current.text) if current else 0} -> {len(text)} characters",
+            at=now,
         )
     if mark_reviewed:
         recording.reviewed_at = now
         recording.reviewed_by_id = actor.user_id
-        audit(session, actor, "recording.review", f"recording:{recording.id}")
+        audit(session, actor, Action.RECORDING_REVIEW, f"recording:{recording.id}", at=now)
     session.flush()
     return Saved(recording.id, changed, mark_reviewed, escalate)

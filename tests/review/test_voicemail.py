@@ -55,7 +55,8 @@ def test_the_queue_puts_urgent_first_then_the_oldest_and_leaves_out_the_done(
         waiting.id,
     ]
     assert [row.urgent for row in page.items] == [True, True, False, False, False]
-    assert page.items[2].text == MACHINE_TEXT and page.items[4].text is None
+    # Vosk's spaces between Chinese words are left out of the queue's text.
+    assert page.items[2].text == MACHINE_TEXT.replace(" ", "") and page.items[4].text is None
     assert vm.queue_counts(session) == vm.QueueCounts(unreviewed=5, urgent=2)
     assert vm.next_in_queue(session) == by_ticket.id
     assert vm.next_in_queue(session, after=by_ticket.id) == by_triage.id
