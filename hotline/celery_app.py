@@ -27,6 +27,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
             "hotline.tasks.calls",
             "hotline.tasks.dispatch",
             "hotline.tasks.rota",
+            "hotline.tasks.retention",
             "hotline.tasks.transcription",
             "hotline.tasks.tickets",
             "hotline.tasks.triage",

@@ -34,6 +34,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "hotline.tasks.triage.sweep_escalations",
         "schedule": 30.0,
     },
+    # Voicemail audio past HOTLINE_RECORDING_RETENTION_DAYS (reviewed ones) is deleted, each
+    # recording once and audited; hourly is prompt for a rule counted in days.
+    "recordings-retention": {
+        "task": "hotline.tasks.retention.delete_expired_audio",
+        "schedule": 3600.0,
+    },
     # Voicemails left behind (broker down, worker lost, model installed since) are queued again.
     # The sweep itself only queues jobs, so it stays off the busy transcription queue.
     "transcription-sweep": {

@@ -278,6 +278,13 @@ class Settings:
         "Delete the carrier's copy once a recording is stored here.",
         default=False,
     )
+    recording_retention_days: int = setting(
+        "HOTLINE_RECORDING_RETENTION_DAYS",
+        parse_int,
+        "Days a voicemail's audio is kept, then deleted by beat (reviewed ones only; transcripts"
+        " and tickets are kept); 0 keeps audio forever.",
+        default=365,
+    )
     timezone: str = setting(
         "HOTLINE_TIMEZONE",
         parse_timezone,
