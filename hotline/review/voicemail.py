@@ -541,6 +541,9 @@ def save(
     changed = text != (current.text if current is not None else "")
     escalate = False
     if changed:
+        if current is None:
+            # The job would put its own transcript over it: wait for the machine's first.
+            raise Refused(N_("This voicemail has no transcript to correct yet."))
         if not text:
             raise Refused(N_("A corrected transcript cannot be empty."))
         old_words = list(current.words or []) if current is not None else []

@@ -310,3 +310,23 @@ def test_the_review_view_lists_versions_newest_first_with_editors(session: Sessi
     assert view.diff(machine.id) is None  # the first version has nothing before it
     views = session.scalars(select(AuditEntry.action).where(AuditEntry.action == "transcript.view"))
     assert list(views) == ["transcript.view"]
+
+
+def test_a_voicemail_without_a_transcript_cannot_be_corrected_yet(session: Session) -> None:
+    user = factories.UserFactory()
+    waiting = factories.RecordingFactory()
+
+    with pytest.raises(Refused, match="no transcript to correct yet"):
+        vm.save(
+            session,
+            EVERYTHING,
+            waiting.id,
+            "我听到的",
+            None,
+            actor(user),
+            utcnow(),
+            mark_reviewed=True,
+        )
+    assert (
+        session.scalars(select(Transcript).where(Transcript.recording_id == waiting.id)).all() == []
+    )

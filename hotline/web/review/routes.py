@@ -141,6 +141,8 @@ def save(scope: Scope, recording_id: int) -> ResponseReturnValue:
 def _audited(download: bool) -> bool:
     """A play is audited once: its first request (no Range, or one from the start); the
     player's later range requests (seeking, buffering) are the same play."""
+    if request.method == "HEAD":
+        return False
     if download:
         return True
     wanted = request.headers.get("Range", "")
