@@ -7,18 +7,7 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import (  # noqa: F401  (fixtures of the browser tests)
-    browser,
-    desk,
-    live_app,
-    live_url,
-    log_in,
-    overflow_x,
-    phone,
-    playwright,
-    real_commits,
-    screenshot,
-)
+from tests.browser.conftest import log_in, overflow_x, screenshot
 from tests.factories import PASSWORD, UserFactory
 from tests.search.conftest import voicemail
 
@@ -26,7 +15,7 @@ from tests.search.conftest import voicemail
 @pytest.mark.parametrize("screen", ["phone", "desk"])
 def test_a_chinese_phrase_is_found_and_marked(
     request: pytest.FixtureRequest,
-    live_url: str,  # noqa: F811  (the fixture imported above)
+    live_url: str,
     session: Session,
     screen: str,
 ) -> None:
