@@ -81,7 +81,7 @@ class AuditFilterForm(QueryForm):
     user = StringField(_l("User"), validators=[Length(max=audit.USERNAME_MAX)], default="")
     action = SelectField(_l("Action"), default="")
     target = StringField(_l("Target"), validators=[Length(max=audit.TARGET_MAX)], default="")
-    date_from = DateField(_l("From"), validators=[Optional()])
+    date_from = DateField(_l("Since"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -28,7 +28,7 @@ from hotline import accounts, audit, review
 from hotline.audit import Action
 from hotline.extensions import db_session, limiter, now, settings
 from hotline.models import Category, Community, Priority, Ticket, TicketStatus
-from hotline.review import Scope
+from hotline.review import Scope, home
 from hotline.tickets import is_overdue, workflow
 from hotline.web.audit import client_address
 from hotline.web.audit import here as audit_here
@@ -60,10 +60,38 @@ LANG_COOKIE_AGE = timedelta(days=365)
 
 
 @bp.get("/")
-@login_required
-def index() -> ResponseReturnValue:
-    """The ticket list is the dashboard's home."""
-    return redirect(url_for(".tickets"))
+@scoped
+def index(scope: Scope) -> ResponseReturnValue:
+    """Home: today at a glance for supervisors; a volunteer's next shift, calls and swaps."""
+    from hotline.web.kpi import charts  # the KPI page's SVG geometry, reused
+
+    session, at = db_session(), now()
+    if not scope.everything:
+        return render_template(
+            "dashboard/home.html", today=None, mine=home.mine(session, scope, at), scope=scope
+        )
+    today = home.today(session, at, settings().timezone)
+    hours = charts.columns(
+        [
+            (str(hour) if hour % 3 == 0 else "", count, str(count) if count else "")
+            for hour, count in enumerate(today.calls_per_hour)
+        ]
+    )
+    categories = charts.columns(
+        [
+            (labels.category_name(c) if c else _("No category"), n, str(n))
+            for c, n in today.by_category[:8]
+        ]
+    )
+    return render_template(
+        "dashboard/home.html",
+        today=today,
+        mine=None,
+        scope=scope,
+        hours_chart=hours,
+        category_chart=categories,
+        now=at,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
