@@ -8,12 +8,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
-from hotline.models import AuditEntry, Role, User
+from hotline.models import AuditEntry, Recording, Role, User
 from tests import factories
 from tests.helpers import page, text
 from tests.review.conftest import MACHINE_TEXT, SPEECH, current, stored_voicemail
@@ -223,3 +224,33 @@ def test_the_ticket_page_plays_its_voicemail_and_links_to_review(
     assert f'src="/review/{recording.id}/audio"' in html
     assert f'href="/review/{recording.id}"' in html
     assert html.count("data-start=") == 10
+
+
+def test_a_correction_that_names_gas_queues_the_alert(
+    client: FlaskClient,
+    session: Session,
+    sign_in: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recording, ticket = stored_voicemail(None)
+    sign_in(role=Role.SUPERVISOR)
+    queued: list[tuple[int, str | None]] = []
+
+    def enqueue(recording_id: int) -> bool:
+        # What the task will read: the recording's triage from the correction.
+        with session_factory() as other:
+            found = other.get(Recording, recording_id)
+            queued.append((recording_id, found.triage_phrase if found else None))
+        return True
+
+    session_factory = client.application.extensions["hotline.db"].sessions
+    monkeypatch.setattr("hotline.web.review.routes.enqueue_escalation", enqueue)
+    response = client.post(
+        f"/review/{recording.id}",
+        data={"text": "厨房里一股煤气味", "base": str(current(session, recording).id)},
+    )
+
+    assert response.status_code == 302
+    assert queued == [(recording.id, "煤气")]
+    session.refresh(ticket)
+    assert ticket.priority.value == "urgent"

@@ -11,6 +11,7 @@ from hotline.extensions import db_session, now, settings
 from hotline.models import Role, Ticket
 from hotline.refusal import Refused
 from hotline.review import NotVisible, Scope, voicemail
+from hotline.tasks.triage import enqueue_escalation
 from hotline.web.dashboard import paging
 from hotline.web.dashboard.auth import scoped, signed_in
 from hotline.web.dashboard.forms import QueryForm
@@ -123,8 +124,7 @@ def save(scope: Scope, recording_id: int) -> ResponseReturnValue:
         abort(404)
     session.commit()
     if saved.escalate:
-        from hotline.tasks.triage import enqueue_escalation
-
+        # After the commit: the alert task claims the recording in a transaction of its own.
         enqueue_escalation(saved.recording_id)
     if saved.changed:
         flash(_("The correction is saved as a new version."), "success")
