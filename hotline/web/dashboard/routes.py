@@ -71,17 +71,22 @@ def index(scope: Scope) -> ResponseReturnValue:
             "dashboard/home.html", today=None, mine=home.mine(session, scope, at), scope=scope
         )
     today = home.today(session, at, settings().timezone)
+
+    def whole(values: list[int]) -> int:
+        # Counts: a top that is a multiple of the chart's 4 grid steps keeps the ticks whole.
+        return max(4, -(-max(values, default=0) // 4) * 4)
+
     hours = charts.columns(
         [
             (str(hour) if hour % 3 == 0 else "", count, str(count) if count else "")
             for hour, count in enumerate(today.calls_per_hour)
-        ]
+        ],
+        maximum=whole(today.calls_per_hour),
     )
+    shown = today.by_category[:8]
     categories = charts.columns(
-        [
-            (labels.category_name(c) if c else _("No category"), n, str(n))
-            for c, n in today.by_category[:8]
-        ]
+        [(labels.category_name(c) if c else _("No category"), n, str(n)) for c, n in shown],
+        maximum=whole([n for _c, n in shown]),
     )
     return render_template(
         "dashboard/home.html",
