@@ -358,6 +358,18 @@ class Settings:
         "Comma-separated numbers also texted rota gap alerts (besides supervisors' mobiles).",
         default=(),
     )
+    survey_sms: bool = setting(
+        "HOTLINE_SURVEY_SMS",
+        parse_bool,
+        "Text residents a satisfaction question (reply 1-5) after their ticket is resolved.",
+        default=True,
+    )
+    survey_delay_minutes: int = setting(
+        "HOTLINE_SURVEY_DELAY",
+        functools.partial(parse_int, minimum=1),
+        "Minutes after a ticket is resolved before its caller is asked for a score.",
+        default=30,
+    )
     log_level: str = setting(
         "HOTLINE_LOG_LEVEL", parse_required, "Python logging level.", default="INFO"
     )
@@ -392,18 +404,6 @@ def describe() -> list[tuple[str, str, str]]:
     for f in dataclasses.fields(Settings):
         if f.default is MISSING:
             default = "(required)"
-    survey_sms: bool = setting(
-        "HOTLINE_SURVEY_SMS",
-        parse_bool,
-        "Text residents a satisfaction question (reply 1-5) after their ticket is resolved.",
-        default=True,
-    )
-    survey_delay_minutes: int = setting(
-        "HOTLINE_SURVEY_DELAY",
-        functools.partial(parse_int, minimum=1),
-        "Minutes after a ticket is resolved before its caller is asked for a score.",
-        default=30,
-    )
         elif f.default is None or f.default == "":
             default = "(empty)"
         else:
