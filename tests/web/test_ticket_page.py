@@ -563,4 +563,4 @@ def test_the_clocks_alerts_call_backs_and_ratings_read_as_words(
     html = page(client, f"/tickets/{ticket.number}")
 
     changes = re.findall(r'<span class="change">([^<]+)</span>', html)
-    assert changes == ["已过承诺时限的80%", "已超过承诺时限", "已完成", "2 / 5"]
+    assert changes == ["承诺时限已用去80%", "已超过承诺时限", "已完成", "2 / 5"]

@@ -103,7 +103,7 @@ FIELD_LABELS: Mapping[str, object] = {
 
 # Values other events record (the clock's alerts, call backs), by (field, value).
 VALUE_LABELS: Mapping[tuple[str, str], object] = {
-    ("sla", "warning"): _l("80% of the promised time has passed"),
+    ("sla", "warning"): _l("Promised time used: 80%"),
     ("sla", "breach"): _l("The promised time has passed"),
     ("callback", CallbackStatus.REQUESTED.value): _l("Requested"),
     ("callback", CallbackStatus.DIALING.value): _l("Ringing the agent"),
