@@ -63,6 +63,17 @@ class TicketCounter(Base):
     last: Mapped[int] = mapped_column(default=0)
 
 
+# Every column the KPI's pass reads besides created_at (hotline/kpi/metrics.py).
+KPI_COLUMNS = (
+    "status",
+    "resolved_at",
+    "satisfaction",
+    "community_id",
+    "category_id",
+    "technician_id",
+)
+
+
 class Ticket(Base):
     """A resident's issue, opened by a call (at most one ticket per call)."""
 
@@ -83,6 +94,8 @@ class Ticket(Base):
         Index("ix_ticket_category_list", "category_id", *LIST_ORDER),
         Index("ix_ticket_community_list", "community_id", *LIST_ORDER),
         Index("ix_ticket_volunteer_list", "volunteer_id", *LIST_ORDER),
+        # The KPI's pass over a period, index-only on PostgreSQL (hotline/kpi/metrics.py).
+        Index("ix_ticket_kpi", "created_at", postgresql_include=list(KPI_COLUMNS)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
