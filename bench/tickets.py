@@ -353,7 +353,7 @@ def signature(path: str, params: dict[str, str]) -> str:
 Results = dict[str, tuple[float, int, Timing | None]]
 
 
-def measure(url: str, requests: int, seed: int) -> Results:
+def measure(url: str, requests: int, seed: int, only: list[str] | None = None) -> Results:
     """Time every case against the database at `url`: its target, percentile and timing
     (None for a route not built yet)."""
     settings = Settings(
@@ -383,6 +383,8 @@ def measure(url: str, requests: int, seed: int) -> Results:
     first_sms = make_session_factory(engine)().scalar(select(func.max(InboundSms.id))) or 0
     results: Results = {}
     for case in cases(fx):
+        if only and not any(word in case.name for word in only):
+            continue
         if case.route not in routes:
             results[case.name] = (case.target_ms, case.percentile, None)
             continue
@@ -442,6 +444,12 @@ def main() -> int:
     parser.add_argument("--refill", action="store_true", help="draw the fill again")
     parser.add_argument("--no-compare", action="store_true", help="time at head only")
     parser.add_argument("--fill-only", action="store_true", help="fill (or keep), time nothing")
+    parser.add_argument(
+        "--rows",
+        nargs="+",
+        metavar="WORD",
+        help='time only the rows whose name contains one of these (e.g. list "ticket page" SMS)',
+    )
     args = parser.parse_args()
     fill(args.seed, args.tickets, args.refill)
     if args.fill_only:
@@ -452,7 +460,7 @@ def main() -> int:
     for revision in columns:
         took = migrate_to(url, revision)
         print(f"schema at {revision} ({took:.0f} s to migrate)", flush=True)
-        results[revision] = measure(url, args.requests, args.seed)
+        results[revision] = measure(url, args.requests, args.seed, args.rows)
     upgrade(url)  # leave the kept database at head
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(

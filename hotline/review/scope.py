@@ -15,6 +15,9 @@ from hotline.phone import mask_number
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 PER_PAGE = 25
+# A list counts at most this many rows: past it the page says "more than" and pages stop
+# there (counting every one of a million tickets took longer than showing a page).
+MAX_COUNTED = 10_000
 
 
 class NotVisible(LookupError):
@@ -108,11 +111,13 @@ class Page(Generic[T]):
     items: list[T]
     number: int
     per_page: int
+    # Rows counted; with `capped`, counting stopped there and the list has more.
     total: int
+    capped: bool = False
 
     @property
     def pages(self) -> int:
-        """How many pages the whole list takes (at least one, even when empty)."""
+        """How many pages the counted rows take (at least one, even when empty)."""
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
@@ -126,9 +131,32 @@ class Page(Generic[T]):
         return self.number < self.pages
 
 
-def count_rows(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
-    """How many rows `stmt` returns, whatever its ordering."""
-    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def count_rows(session: Session, stmt: Select[*tuple[Any, ...]], at_most: int | None = None) -> int:
+    """How many rows `stmt` returns, whatever its ordering; with `at_most`, counting stops
+    after at_most + 1 rows (so more than `at_most` means "more")."""
+    counted = stmt.order_by(None)
+    if at_most is not None:
+        counted = counted.limit(at_most + 1)
+    return session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+
+
+def capped_page(
+    session: Session,
+    stmt: Select[*Ts],
+    number: int,
+    per_page: int,
+    *,
+    counting: Select[*tuple[Any, ...]] | None = None,
+    at_most: int | None = None,
+) -> Page[Any]:
+    """Page `number` of `stmt` with its rows counted up to `at_most` (MAX_COUNTED unless
+    given): past that the page is `capped`, its total is `at_most` and its pages end there.
+    `counting` is counted instead of `stmt` when given: the same rows with fewer columns (a
+    constant lets PostgreSQL count from an index without reading the table)."""
+    at_most = MAX_COUNTED if at_most is None else at_most
+    counted = count_rows(session, stmt if counting is None else counting, at_most)
+    items = list(session.scalars(page_of(stmt, number, per_page)))
+    return Page(items, number, per_page, min(counted, at_most), capped=counted > at_most)
 
 
 def page_of(stmt: Select[*Ts], number: int, per_page: int) -> Select[*Ts]:

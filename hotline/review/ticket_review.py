@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, false, select
+from sqlalchemy import ColumnElement, Select, case, false, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.models import (
@@ -19,8 +20,10 @@ from hotline.models import (
     TicketStatus,
 )
 from hotline.review.call_review import EventRow, call_events
-from hotline.review.scope import PER_PAGE, NotVisible, Page, Scope, count_rows, page_of
+from hotline.review.scope import PER_PAGE, NotVisible, Page, Scope, capped_page
 from hotline.tickets.workflow import TRANSITIONS
+
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -50,41 +53,51 @@ def list_tickets(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page[Ticket]:
-    """Visible tickets matching the filter, urgent first, then newest."""
-    stmt = (
+    """Visible tickets matching the filter, urgent first, then newest; counted up to
+    MAX_COUNTED (past it the page is `capped` and paging ends there)."""
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.status is not None:
+        conditions.append(Ticket.status == criteria.status)
+    if criteria.category_id is not None:
+        conditions.append(Ticket.category_id == criteria.category_id)
+    if criteria.community_id is not None:
+        conditions.append(Ticket.community_id == criteria.community_id)
+    if criteria.created_from is not None:
+        conditions.append(Ticket.created_at >= _local_midnight(criteria.created_from, timezone))
+    if criteria.created_to is not None:
+        # The "to" day is included: everything before the next local midnight.
+        end = _local_midnight(criteria.created_to + timedelta(days=1), timezone)
+        conditions.append(Ticket.created_at < end)
+    if criteria.mine:
+        # `== None` would become IS NULL and show every unassigned ticket.
+        mine = scope.volunteer_id
+        conditions.append(Ticket.volunteer_id == mine if mine is not None else false())
+
+    def visible(stmt: Select[*Ts]) -> Select[*Ts]:
+        # Tickets assigned to the viewer are visible whatever the scope: the filter alone says
+        # it, and without the scope's join to the call an index can answer the count.
+        if criteria.mine or scope.everything:
+            return stmt
+        return scope.tickets(stmt.outerjoin(Call, Ticket.call_id == Call.id))
+
+    stmt = visible(
         select(Ticket)
-        .outerjoin(Call, Ticket.call_id == Call.id)
         .options(
             selectinload(Ticket.category),
             selectinload(Ticket.community),
             selectinload(Ticket.technician),
             selectinload(Ticket.volunteer),
         )
+        .where(*conditions)
         .order_by(
             case((Ticket.priority == Priority.URGENT, 0), else_=1),
             Ticket.created_at.desc(),
             Ticket.id.desc(),
         )
     )
-    stmt = scope.tickets(stmt)
-    if criteria.status is not None:
-        stmt = stmt.where(Ticket.status == criteria.status)
-    if criteria.category_id is not None:
-        stmt = stmt.where(Ticket.category_id == criteria.category_id)
-    if criteria.community_id is not None:
-        stmt = stmt.where(Ticket.community_id == criteria.community_id)
-    if criteria.created_from is not None:
-        stmt = stmt.where(Ticket.created_at >= _local_midnight(criteria.created_from, timezone))
-    if criteria.created_to is not None:
-        # The "to" day is included: everything before the next local midnight.
-        end = _local_midnight(criteria.created_to + timedelta(days=1), timezone)
-        stmt = stmt.where(Ticket.created_at < end)
-    if criteria.mine:
-        # `== None` would become IS NULL and show every unassigned ticket.
-        mine = scope.volunteer_id
-        stmt = stmt.where(Ticket.volunteer_id == mine if mine is not None else false())
-    items = list(session.scalars(page_of(stmt, page, per_page)))
-    return Page(items, page, per_page, count_rows(session, stmt))
+    # The same rows as a constant: PostgreSQL counts them from the filter's index alone.
+    counting = visible(select(literal(1)).select_from(Ticket).where(*conditions))
+    return capped_page(session, stmt, page, per_page, counting=counting)
 
 
 @dataclass(frozen=True)

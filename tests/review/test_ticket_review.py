@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import review
+from hotline.db import make_engine, make_session_factory
 from hotline.models import EventKind, Role, Ticket, TicketEvent, TicketStatus, Volunteer
 from hotline.review import NotVisible, Scope, TicketFilter
 from tests import factories
@@ -28,6 +31,26 @@ def ticket(**fields: object) -> Ticket:
 
 @pytest.fixture
 def tickets(session: Session) -> dict[str, object]:
+    return made()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_session(request: pytest.FixtureRequest) -> Iterator[Session]:
+    """A session on SQLite (the test's transaction) or on PostgreSQL (rolled back at the end):
+    the capped count's LIMIT subquery is different SQL on each."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("session")
+        return
+    engine = make_engine(request.getfixturevalue("postgres_url"))
+    try:
+        with make_session_factory(engine)() as session, factories.bound(session):
+            yield session
+            session.rollback()
+    finally:
+        engine.dispose()
+
+
+def made() -> dict[str, object]:
     me, other = volunteer(), volunteer()
     return {
         "me": me,
@@ -79,6 +102,49 @@ def test_a_volunteer_login_without_a_volunteer_sees_no_ticket(
     assert listed(session, nobody, TicketFilter(mine=True)) == []
     for name in ("answered", "no_call"):
         assert not nobody.allows_ticket(tickets[name])  # type: ignore[arg-type]
+
+
+def test_the_count_matches_the_listed_tickets_in_every_scope(any_session: Session) -> None:
+    session, tickets = any_session, made()
+    me = Scope.for_user(Role.VOLUNTEER, tickets["me"].id)  # type: ignore[attr-defined]
+    nobody = Scope.for_user(Role.VOLUNTEER, None)
+
+    for scope, criteria, expected in [
+        (SUPERVISOR, TicketFilter(), 5),
+        (me, TicketFilter(), 3),
+        (me, TicketFilter(mine=True), 2),
+        (nobody, TicketFilter(), 0),
+        (nobody, TicketFilter(mine=True), 0),
+    ]:
+        page = review.list_tickets(session, scope, criteria, "Asia/Shanghai")
+        assert (page.total, page.capped, len(page.items)) == (expected, False, expected)
+
+
+def test_counting_stops_past_the_cap_and_pages_end_there(
+    any_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, tickets = any_session, made()
+    monkeypatch.setattr("hotline.review.scope.MAX_COUNTED", 3)
+
+    first = review.list_tickets(session, SUPERVISOR, TicketFilter(), "Asia/Shanghai", 1, 2)
+    me = Scope.for_user(Role.VOLUNTEER, tickets["me"].id)  # type: ignore[attr-defined]
+    mine = review.list_tickets(session, me, TicketFilter(), "Asia/Shanghai")
+
+    # Five tickets: three counted, "more than three", two pages of two.
+    assert (first.total, first.capped, first.pages) == (3, True, 2)
+    assert len(first.items) == 2
+    assert first.has_next
+    # Exactly the cap is a count, not "more".
+    assert (mine.total, mine.capped) == (3, False)
+    # The order is kept under the cap: urgent first, then newest, then the latest id.
+    whole = review.list_tickets(session, SUPERVISOR, TicketFilter(), "Asia/Shanghai", 1, 10)
+    assert [row.id for row in whole.items] == [
+        row.id
+        for row in sorted(
+            session.scalars(select(Ticket)),
+            key=lambda t: (t.priority.value != "urgent", -t.created_at.timestamp(), -t.id),
+        )
+    ]
 
 
 def test_the_detail_is_refused_outside_the_scope(

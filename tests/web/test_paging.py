@@ -103,6 +103,42 @@ def test_a_page_past_the_end_shows_the_last_page(
     assert f'href="{path}?page=1"' in page
 
 
+@pytest.mark.parametrize("value", ["2", "3", HUGE])
+def test_a_capped_ticket_list_says_more_and_pages_end_at_the_cap(
+    client: FlaskClient,
+    sign_in: Callable[..., User],
+    many: dict[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+) -> None:
+    # 27 tickets counted up to 26: "more than 26", and the second page is the last.
+    monkeypatch.setattr("hotline.review.scope.MAX_COUNTED", 26)
+    sign_in()
+
+    response = client.get("/tickets", query_string={"page": value})
+
+    page = text(response)
+    assert response.status_code == 200
+    assert "超过 26 张工单" in page
+    assert "第 2 页，共 2 页" in page
+    assert listed("/tickets", page) == many["/tickets"][25:]
+
+
+def test_a_ticket_list_at_the_cap_gives_its_count(
+    client: FlaskClient,
+    sign_in: Callable[..., User],
+    many: dict[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("hotline.review.scope.MAX_COUNTED", 27)
+    sign_in()
+
+    page = text(client.get("/tickets"))
+
+    assert "超过" not in page
+    assert "共 27 张工单" in page
+
+
 @pytest.mark.parametrize("path", ["/calls", "/tickets"])
 def test_a_huge_page_of_an_empty_list_says_it_is_empty(
     client: FlaskClient, sign_in: Callable[..., User], path: str
