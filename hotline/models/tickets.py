@@ -94,6 +94,10 @@ class Ticket(Base):
         Index("ix_ticket_category_list", "category_id", *LIST_ORDER),
         Index("ix_ticket_community_list", "community_id", *LIST_ORDER),
         Index("ix_ticket_volunteer_list", "volunteer_id", *LIST_ORDER),
+        # A technician's open load (hotline.dispatch.technicians) and the ticket a technician
+        # names by its short reference in an SMS (hotline.dispatch.sms.find_for).
+        Index("ix_ticket_technician_status", "technician_id", "status"),
+        Index("ix_ticket_ref_status", "ref", "status", "technician_id"),
         # The KPI's pass over a period, index-only on PostgreSQL (hotline/kpi/metrics.py).
         Index("ix_ticket_kpi", "created_at", postgresql_include=list(KPI_COLUMNS)),
     )
