@@ -20,6 +20,9 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "rota-check-coverage": {"task": "hotline.tasks.rota.check_coverage", "schedule": 600.0},
     # The clock's warnings (80% of a ticket's promised time) and breaches, each once per ticket.
     "tickets-sweep-sla": {"task": "hotline.tasks.tickets.sweep_sla", "schedule": 60.0},
+    # The KPI page reads stored reports of months, quarters and years (fresh for 15 minutes
+    # until a period is final): each run recomputes the current ones, past ones once.
+    "tickets-snapshot-kpi": {"task": "hotline.tasks.tickets.snapshot_kpi", "schedule": 300.0},
     # Residents are asked for a score some minutes after resolution; each ticket once.
     "dispatch-send-surveys": {"task": "hotline.tasks.dispatch.send_surveys", "schedule": 60.0},
     # Where configured, the same question by phone (one call per ticket, claimed like the SMS).

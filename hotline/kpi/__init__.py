@@ -1,8 +1,10 @@
 """The county's KPI: the share of tickets resolved within the promise over a period, time to
-resolution, backlog and breakdowns (`metrics`), the periods (`periods`), CSV rows (`export`)."""
+resolution, backlog and breakdowns (`metrics`), the reports stored for the page (`snapshots`),
+the periods (`periods`), CSV rows (`export`)."""
 
 from hotline.kpi.metrics import Age, Outcome, Part, Report, Row, Tally, report
 from hotline.kpi.periods import Period, PeriodError, PeriodKind, custom, period_of
+from hotline.kpi.snapshots import refresh, stored_report
 
 __all__ = [
     "Age",
@@ -16,5 +18,7 @@ __all__ = [
     "Tally",
     "custom",
     "period_of",
+    "refresh",
     "report",
+    "stored_report",
 ]

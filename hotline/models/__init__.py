@@ -4,6 +4,7 @@ from hotline.models.audit import AuditEntry
 from hotline.models.calls import Call, CallEvent, CallOutcome
 from hotline.models.directory import Category, Community, Role, Team, User, Volunteer
 from hotline.models.dispatch import InboundSms, Technician, technician_community, technician_skill
+from hotline.models.kpi import KpiSnapshot
 from hotline.models.ops import Notification, NotificationKind, NotificationStatus, SweepLock
 from hotline.models.recordings import Recording, RecordingStatus, Transcript
 from hotline.models.rota import (
@@ -42,6 +43,7 @@ __all__ = [
     "CoverageAlert",
     "EventKind",
     "InboundSms",
+    "KpiSnapshot",
     "Leave",
     "Notification",
     "NotificationKind",

@@ -1,4 +1,4 @@
-"""Periodic jobs of tickets: the clock's warnings and breaches."""
+"""Periodic jobs of tickets: the clock's warnings and breaches; the KPI's stored reports."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from sqlalchemy.orm import Session
 
-from hotline import locks
+from hotline import kpi, locks
 from hotline.extensions import database, now, settings, telephony
 from hotline.tickets import clock
 
@@ -31,3 +31,20 @@ def sweep_sla() -> None:
         )
 
     locks.exclusive(database().sessions, "tickets.sweep_sla", LOCK_TTL, now, job)
+
+
+@shared_task(name="hotline.tasks.tickets.snapshot_kpi", acks_late=True)
+def snapshot_kpi() -> None:
+    """Store the KPI report of every month, quarter and year not stored or no longer fresh."""
+    config = settings()
+
+    def job(session: Session, at: datetime) -> int:
+        return kpi.refresh(
+            session,
+            now=at,
+            timezone=config.timezone,
+            promise_days=config.kpi_promise_days,
+            target=float(config.kpi_target_percent),
+        )
+
+    locks.exclusive(database().sessions, "tickets.snapshot_kpi", LOCK_TTL, now, job)

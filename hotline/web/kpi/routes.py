@@ -56,7 +56,7 @@ def _report(form: PeriodForm) -> kpi.Report | None:
         form.kind.errors = [*form.kind.errors, _(error.message, **error.params)]
         return None
     config = settings()
-    return kpi.report(
+    return kpi.stored_report(
         db_session(),
         period,
         now=now(),
