@@ -441,6 +441,12 @@ def main() -> int:
     parser.add_argument("--refill", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--fill-only", action="store_true", help="fill (or keep) and stop")
+    parser.add_argument(
+        "--chars", type=int, nargs="+", choices=(2, 4, 8), help="only these query lengths"
+    )
+    parser.add_argument(
+        "--filtered", choices=("yes", "no"), help="only the filtered (or unfiltered) rows"
+    )
     args = parser.parse_args()
 
     engines: dict[str, Engine] = {"PostgreSQL": postgresql(args.seed, args.pg_rows, args.refill)}
@@ -453,6 +459,10 @@ def main() -> int:
         table: list[list[str]] = []
         missed = False
         for case in CASES:
+            if args.chars and case.chars not in args.chars:
+                continue
+            if args.filtered and case.filtered != (args.filtered == "yes"):
+                continue
             line = [case.name]
             for name, engine in engines.items():
                 plan = queries(args.seed, sizes[name], case, args.queries)

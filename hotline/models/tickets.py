@@ -98,6 +98,13 @@ class Ticket(Base):
         # names by its short reference in an SMS (hotline.dispatch.sms.find_for).
         Index("ix_ticket_technician_status", "technician_id", "status"),
         Index("ix_ticket_ref_status", "ref", "status", "technician_id"),
+        # Search's window over summaries (hotline.search.query): tickets without a transcript.
+        Index(
+            "ix_ticket_summary_created_at",
+            "created_at",
+            sqlite_where=text("transcript_text = ''"),
+            postgresql_where=text("transcript_text = ''"),
+        ),
         # The KPI's pass over a period, index-only on PostgreSQL (hotline/kpi/metrics.py).
         Index("ix_ticket_kpi", "created_at", postgresql_include=list(KPI_COLUMNS)),
     )
@@ -165,6 +172,15 @@ class TicketEvent(Base):
     """One change to a ticket: who, when, from, to and a note. Shown as the ticket's timeline."""
 
     __tablename__ = "ticket_event"
+    __table_args__ = (
+        # Search's window over notes (hotline.search.query): only events that carry a note.
+        Index(
+            "ix_ticket_event_note_at",
+            "at",
+            sqlite_where=text("note <> ''"),
+            postgresql_where=text("note <> ''"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)

@@ -59,6 +59,9 @@ INDEXED_CHARS = 3
 SHORT_WINDOW_DAYS = 90
 MAX_COUNTED = 1000
 PER_PAGE = 20
+# A short query's notes are read by their own date when its window started at most this many
+# days ago (at most this many days of notes read); otherwise through the window's tickets.
+RECENT_NOTES_DAYS = 2 * SHORT_WINDOW_DAYS
 # (kind, source_id, ticket_id, at): one kind of text that matched.
 Branch = Select[str, int, int, datetime]
 # Past this many candidates in a column a word is common (0.05% of a million): see _Matcher.
@@ -171,16 +174,34 @@ def search(
         if criteria.date_from is not None and criteria.date_from > start:
             start = criteria.date_from
         window = (start, end)
-    branches = [
+    # A recent window's notes are found among the notes written since it started; an older
+    # window's through its tickets (see _branches).
+    since = None
+    if window is not None and (today - window[0]).days < RECENT_NOTES_DAYS:
+        since = _local_midnight(window[0], timezone)
+    # Counting reads every hit up to MAX_COUNTED, in any order: the planner chooses between
+    # the trigram index and a scan that stops early. One kind at a time: alone, each is
+    # planned like a single table's query; in a union PostgreSQL read a common word's whole
+    # trigram index first. Each kind is counted to at least COMMON, so the page knows which
+    # kinds are common under these filters (see _Matcher).
+    counting = [
         _narrow(branch, scope, criteria, timezone, window)
-        for branch in _branches(_Matcher(session, terms), criteria.history)
-    ]
-    counted = union_all(*branches).subquery("counted")
-    total = session.scalar(
-        select(func.count()).select_from(
-            select(counted.c.source_id).limit(MAX_COUNTED + 1).subquery()
+        for branch in _branches(
+            _Matcher(session, terms, counting=True), criteria.history, window, since
         )
-    )
+    ]
+    counts: list[int] = []
+    for branch in counting:
+        limit = max(MAX_COUNTED + 1 - sum(counts), COMMON)
+        counted = branch.limit(limit).subquery("counted")
+        counts.append(session.scalar(select(func.count()).select_from(counted)) or 0)
+    total = min(sum(counts), MAX_COUNTED + 1)
+    paging = [
+        _narrow(branch, scope, criteria, timezone, window)
+        for branch in _branches(
+            _Matcher(session, terms, counts=counts), criteria.history, window, since
+        )
+    ]
     results = Results(terms=terms, per_page=per_page, total=total or 0, window=window)
     number = min(max(number, 1), results.pages)
     # Each kind's own newest `wanted` first, then the page from their union: the database can
@@ -188,7 +209,7 @@ def search(
     wanted = number * per_page
     limited = [
         branch.order_by(*_newest_first(branch.selected_columns)).limit(wanted).subquery()
-        for branch in branches
+        for branch in paging
     ]
     hits = union_all(*(select(*newest.c) for newest in limited)).subquery("hits")
     rows = session.execute(
@@ -230,26 +251,53 @@ class _Matcher:
     newest twenty can be chosen. So each column's candidates are first counted up to COMMON
     through its index; past that, the condition is written so no index can serve it, and the
     database walks tickets newest first (or through a filter's index) and stops after a page.
+    Counting (`counting`) leaves the choice to the planner (an indexable condition): it
+    wants up to MAX_COUNTED hits in any order, and a forced scan reads a large part of the
+    table for a word that has only a few thousand hits (a room number).
     """
 
-    def __init__(self, session: Session, terms: Sequence[str]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        terms: Sequence[str],
+        counting: bool = False,
+        counts: Sequence[int] = (),
+    ) -> None:
         self.session = session
+        self.counting = counting
+        # Each kind's hits under the search's filters, in the order the kinds are asked for.
+        self.counts = iter(counts)
         self.terms = terms
         self.dialect = session.get_bind().dialect.name
         self.indexed = any(len(t) >= INDEXED_CHARS for t in terms)
 
     def __call__(
-        self, table: str, column: Any, row_id: Any, *only: ColumnElement[bool]
+        self,
+        table: str,
+        column: Any,
+        row_id: Any,
+        *only: ColumnElement[bool],
+        windowed: bool = False,
     ) -> ColumnElement[bool]:
         """The condition on `column` (of `table`, whose key is `row_id`; `only`: the rows of
-        the table that are searched at all)."""
+        the table that are searched at all). `windowed`: a short query's rows of this table
+        are found by a date index, so the text must not look indexable."""
         if not self.indexed:
+            if windowed:
+                # LIKE with two characters still looks like a trigram index's operator to
+                # PostgreSQL, which then reads every row of the index: strpos is not one.
+                return self._scan(column)
             # No trigram in the query: no index can help, and LIKE (unlike strpos) carries
             # the planner's estimate of how rare the pattern is.
             return self._like(column)
         condition = self._index(table, column, row_id)
-        candidates = select(literal(1)).where(condition, *only).limit(COMMON).subquery()
-        if (self.session.scalar(select(func.count()).select_from(candidates)) or 0) >= COMMON:
+        if self.counting:
+            return condition
+        hits = next(self.counts, None)
+        if hits is None:
+            candidates = select(literal(1)).where(condition, *only).limit(COMMON).subquery()
+            hits = self.session.scalar(select(func.count()).select_from(candidates)) or 0
+        if hits >= COMMON:
             return self._scan(column)
         return condition
 
@@ -302,8 +350,16 @@ class _Matcher:
         return and_(*conditions)
 
 
-def _branches(matches: _Matcher, history: bool) -> list[Branch]:
-    """One select per kind of text: (kind, source_id, ticket_id, at)."""
+def _branches(
+    matches: _Matcher,
+    history: bool,
+    window: tuple[date, date] | None,
+    since: datetime | None,
+) -> list[Branch]:
+    """One select per kind of text: (kind, source_id, ticket_id, at). `window`: a short
+    query's window (the tickets' dates are its bound); `since`: its start, when the notes
+    are to be read by their own date (hotline.search.query.RECENT_NOTES_DAYS)."""
+    windowed = window is not None
     # The current transcript as the ticket holds it: its filters are columns of the same row.
     current = (
         select(
@@ -315,18 +371,48 @@ def _branches(matches: _Matcher, history: bool) -> list[Branch]:
         .select_from(Ticket)
         .where(matches("ticket", Ticket.transcript_text, Ticket.id))
     )
-    notes = (
-        select(
-            literal(HitKind.NOTE.value).label("kind"),
-            TicketEvent.id.label("source_id"),
-            Ticket.id.label("ticket_id"),
-            Ticket.created_at.label("at"),
+    note = TicketEvent.note != ""
+    if since is None:
+        notes = (
+            select(
+                literal(HitKind.NOTE.value).label("kind"),
+                TicketEvent.id.label("source_id"),
+                Ticket.id.label("ticket_id"),
+                Ticket.created_at.label("at"),
+            )
+            .select_from(TicketEvent)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(
+                note,
+                matches("ticket_event", TicketEvent.note, TicketEvent.id, note, windowed=windowed),
+            )
         )
-        .select_from(TicketEvent)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(TicketEvent.note != "")
-        .where(matches("ticket_event", TicketEvent.note, TicketEvent.id, TicketEvent.note != ""))
-    )
+    else:
+        # A note is never older than its ticket, so the window's tickets' notes are among
+        # the notes written since its start: those are read (ix_ticket_event_note_at) and
+        # matched first, then joined to their tickets. OFFSET 0 keeps the planner from
+        # walking the window's tickets newest first instead, probing each for a note, which
+        # reads every ticket of the window when no note matches.
+        matched = (
+            select(TicketEvent.id, TicketEvent.ticket_id)
+            .where(
+                note,
+                TicketEvent.at >= since,
+                matches("ticket_event", TicketEvent.note, TicketEvent.id, windowed=True),
+            )
+            .offset(0)
+            .subquery("matched_notes")
+        )
+        notes = (
+            select(
+                literal(HitKind.NOTE.value).label("kind"),
+                matched.c.id.label("source_id"),
+                Ticket.id.label("ticket_id"),
+                Ticket.created_at.label("at"),
+            )
+            .select_from(matched)
+            .join(Ticket, Ticket.id == matched.c.ticket_id)
+        )
     summaries = (
         select(
             literal(HitKind.SUMMARY.value).label("kind"),
@@ -337,7 +423,16 @@ def _branches(matches: _Matcher, history: bool) -> list[Branch]:
         .select_from(Ticket)
         # A voicemail's summary is the start of its transcript: searched there already.
         .where(Ticket.transcript_text == "")
-        .where(matches("ticket", Ticket.summary, Ticket.id, Ticket.transcript_text == ""))
+        .where(
+            matches(
+                "ticket",
+                Ticket.summary,
+                Ticket.id,
+                Ticket.transcript_text == "",
+                # The window's tickets without a transcript: ix_ticket_summary_created_at.
+                windowed=windowed,
+            )
+        )
     )
     branches = [current, notes, summaries]
     if history:

@@ -209,3 +209,60 @@ def test_a_common_word_gives_the_same_hits_without_the_index(
     monkeypatch.setattr(search_query, "COMMON", 1)
     assert [(q, numbers(find(db, q))) for q in queries] == indexed
     assert indexed[1][1] == [archive["wifi"]] and indexed[2][1] == [archive["wifi"]]
+
+
+def test_short_queries_find_notes_by_their_ticket_date_recent_or_old(db: Session) -> None:
+    # A short query's window is on the tickets' dates; notes are read by their own date for
+    # a recent window and through the window's tickets for an older one: same rule.
+    def noted(days: float, note_days: float, text: str) -> str:
+        ticket = voicemail("请回电话", days=days)
+        workflow.add_note(db, ticket, workflow.SYSTEM, days_ago(note_days), text)
+        return ticket.number
+
+    inside = noted(10, 9, "暖气不热")
+    late_note = noted(SHORT_WINDOW_DAYS - 3, 1, "暖气片漏")  # written long after its ticket
+    before = noted(SHORT_WINDOW_DAYS + 3, 2, "暖气又坏")  # ticket older than the window
+    assert numbers(find(db, "暖气")) == [inside, late_note]
+    old_day = days_ago(400).date()
+    old = noted(400, 399, "暖气管冻")
+    older = noted(405, 300, "暖气阀门")
+    assert numbers(find(db, "暖气", SearchFilter(date_to=old_day))) == [old, older]
+    recent_filtered = find(db, "暖气", SearchFilter(date_from=days_ago(20).date()))
+    assert numbers(recent_filtered) == [inside]
+    assert [h.kind for h in recent_filtered.hits] == [HitKind.NOTE]
+    assert before not in numbers(find(db, "暖气", SearchFilter(date_to=TODAY)))
+
+
+def test_short_queries_find_summaries_in_their_window(db: Session) -> None:
+    recent = factories.TicketFactory(summary="来电：停水三天", created_at=days_ago(3))
+    factories.TicketFactory(summary="来电：停水一天", created_at=days_ago(SHORT_WINDOW_DAYS + 3))
+    hits = find(db, "停水").hits
+    assert [(h.ticket.number, h.kind) for h in hits] == [(recent.number, HitKind.SUMMARY)]
+
+
+def test_counting_adds_up_every_kind_and_stops_past_the_cap(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for days in (1, 2):
+        voicemail(f"热水器坏了{days}", days=days)
+    noted = voicemail("请回电话", days=3)
+    workflow.add_note(db, noted, workflow.SYSTEM, days_ago(2), "热水器已修好")
+    factories.TicketFactory(summary="来电：热水器漏水", created_at=days_ago(4))
+    results = find(db, "热水器")
+    assert (results.total, results.capped, len(results.hits)) == (4, False, 4)
+    monkeypatch.setattr(search_query, "MAX_COUNTED", 2)
+    capped = find(db, "热水器", per_page=1)
+    assert capped.capped and capped.total == 3 and capped.pages == 2
+
+
+def test_a_word_common_in_the_archive_but_rare_under_the_filters(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page decides per kind from the filtered count whether the index serves it.
+    north, south = factories.CommunityFactory.create_batch(2)
+    for days in (1, 2, 3):
+        voicemail("楼道灯不亮了", days=days, community=north)
+    lone = voicemail("楼道灯坏了", days=4, community=south)
+    monkeypatch.setattr(search_query, "COMMON", 2)
+    assert numbers(find(db, "楼道灯", SearchFilter(community_id=south.id))) == [lone.number]
+    assert len(find(db, "楼道灯").hits) == 4
