@@ -64,14 +64,18 @@ def _open_load() -> ColumnElement[int]:
     )
 
 
-def roster(session: Session, *, include_inactive: bool = True) -> list[Loaded]:
-    """Every technician with their open load, active first, then by name."""
+def roster(
+    session: Session, *, include_inactive: bool = True, with_skills: bool = True
+) -> list[Loaded]:
+    """Every technician with their open load, active first, then by name. `with_skills`:
+    their skills and communities loaded too (the talent pool's page shows them; the ticket
+    page's assign panel does not)."""
     load = _open_load().label("load")
-    stmt = (
-        select(Technician, load)
-        .options(selectinload(Technician.skills), selectinload(Technician.communities))
-        .order_by(Technician.active.desc(), Technician.name, Technician.id)
+    stmt = select(Technician, load).order_by(
+        Technician.active.desc(), Technician.name, Technician.id
     )
+    if with_skills:
+        stmt = stmt.options(selectinload(Technician.skills), selectinload(Technician.communities))
     if not include_inactive:
         stmt = stmt.where(Technician.active.is_(True))
     return [Loaded(t, n) for t, n in session.execute(stmt).all()]

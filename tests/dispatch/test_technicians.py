@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from hotline import dispatch
@@ -73,6 +73,24 @@ def test_roster_lists_open_load(session: Session) -> None:
     assert [(x.technician, x.load) for x in dispatch.roster(session)] == [(tech, 1), (idle, 0)]
     assert dispatch.open_load(session, tech.id) == 1
     assert [x.technician for x in dispatch.roster(session, include_inactive=False)] == [tech]
+
+
+def test_the_assign_panels_roster_counts_load_without_loading_skills(session: Session) -> None:
+    tech = TechnicianFactory(name="王", skills=[CategoryFactory()])
+    TicketFactory(technician=tech, status=TicketStatus.ASSIGNED)
+    TicketFactory(technician=tech, status=TicketStatus.OPEN)
+    TicketFactory(technician=tech, status=TicketStatus.CLOSED)
+    session.flush()
+    session.expire_all()
+
+    [entry] = dispatch.roster(session, include_inactive=False, with_skills=False)
+    unloaded = inspect(entry.technician).unloaded
+    [full] = dispatch.roster(session, include_inactive=False)
+
+    assert (entry.technician.id, entry.load) == (tech.id, 2)
+    assert {"skills", "communities"} <= unloaded
+    assert {"skills", "communities"}.isdisjoint(inspect(full.technician).unloaded)
+    assert full.load == 2
 
 
 def test_saving_a_technician_normalises_and_checks(session: Session) -> None:

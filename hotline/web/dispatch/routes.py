@@ -183,7 +183,7 @@ def assign_choices(ticket: Ticket) -> AssignChoices | None:
     suggested = {s.technician.id for s in suggestions}
     others = [
         x
-        for x in dispatch.roster(session, include_inactive=False)
+        for x in dispatch.roster(session, include_inactive=False, with_skills=False)
         if x.technician.id not in suggested
     ]
     volunteers = list(
