@@ -98,6 +98,8 @@ class Ticket(Base):
         # names by its short reference in an SMS (hotline.dispatch.sms.find_for).
         Index("ix_ticket_technician_status", "technician_id", "status"),
         Index("ix_ticket_ref_status", "ref", "status", "technician_id"),
+        # Search filtered by a community and a status, newest first (hotline.search.query).
+        Index("ix_ticket_community_status_created_at", "community_id", "status", "created_at"),
         # Search's window over summaries (hotline.search.query): tickets without a transcript.
         Index(
             "ix_ticket_summary_created_at",
