@@ -8,7 +8,7 @@ from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, case, false, literal, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hotline.models import (
     Call,
@@ -83,10 +83,12 @@ def list_tickets(
     stmt = visible(
         select(Ticket)
         .options(
-            selectinload(Ticket.category),
-            selectinload(Ticket.community),
-            selectinload(Ticket.technician),
-            selectinload(Ticket.volunteer),
+            # One query with the page: each is at most one row of a small table, joined by
+            # its primary key to the page's 25 tickets (four round trips fewer than selectin).
+            joinedload(Ticket.category),
+            joinedload(Ticket.community),
+            joinedload(Ticket.technician),
+            joinedload(Ticket.volunteer),
         )
         .where(*conditions)
         .order_by(
