@@ -14,9 +14,6 @@ from hotline.db import make_engine, make_session_factory
 from hotline.models import Community, Technician, Ticket, TicketStatus
 from hotline.tickets import workflow
 from tests import factories
-
-# The browser tests' fixtures, for test_phone (its module sets real_commits).
-from tests.browser.conftest import browser, live_app, live_url, phone, playwright  # noqa: F401
 from tests.helpers import cn
 
 # The report is read on 12-02 at noon, Beijing time.

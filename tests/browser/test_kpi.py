@@ -3,19 +3,12 @@ sideways but the tables inside their own frames. Screenshots in var/screenshots/
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
 from tests.browser.conftest import log_in, overflow_x, screenshot
 from tests.factories import PASSWORD, UserFactory
 from tests.kpi.conftest import november
-
-
-@pytest.fixture
-def real_commits() -> bool:
-    """The live server answers from its own threads and connections: rows must be committed."""
-    return True
 
 
 def test_the_kpi_page_fits_a_phone(phone: Page, live_url: str, session: Session) -> None:
