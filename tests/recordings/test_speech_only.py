@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 from flask import Flask
 from flask.testing import FlaskClient
@@ -83,6 +84,11 @@ def test_whole_voicemail_is_not_flagged(
     assert 'class="truncated"' not in text(client.get(f"/calls/{row.call_id}"))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13, open: the Korean dev model's text of Mandarin speech changes when the"
+    " speech regions are decoded apart from the whole recording",
+)
 def test_job_decodes_only_the_speech_unless_turned_off(
     make_app: Callable[..., Flask], session: Session, host: RecordingsHost, model: LoadedModel
 ) -> None:
@@ -103,6 +109,11 @@ def test_job_decodes_only_the_speech_unless_turned_off(
     assert texts[0] and texts[0] == texts[1]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13, open: with speech detection on, the configured language does not decide"
+    " how the job joins words (a zh transcript keeps the spaces)",
+)
 def test_transcript_language_is_the_models_or_the_configured_one(
     make_app: Callable[..., Flask],
     session: Session,

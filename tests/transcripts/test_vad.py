@@ -114,7 +114,16 @@ def assert_no_speech_lost(model: LoadedModel, padded: Path, alone: Path, layout:
         (ZH_CLIP, "silence", 15),
         ("zh/paddlespeech_zh.wav", "silence", 15),
         (ZH_CLIP, "white", 10),
-        ("zh/funasr_example0.wav", "pink", 10),
+        pytest.param(
+            "zh/funasr_example0.wav",
+            "pink",
+            10,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 13, open: webrtcvad at aggressiveness 2 keeps most of 10 dB pink"
+                " noise as speech (19.5 s decoded of this recording)",
+            ),
+        ),
     ],
 )
 def test_speech_in_silence_and_line_noise_is_never_lost(
