@@ -5,7 +5,14 @@ from hotline.models.calls import Call, CallEvent, CallOutcome
 from hotline.models.directory import Category, Community, Role, Team, User, Volunteer
 from hotline.models.dispatch import InboundSms, Technician, technician_community, technician_skill
 from hotline.models.kpi import KpiSnapshot
-from hotline.models.ops import Notification, NotificationKind, NotificationStatus, SweepLock
+from hotline.models.online import BlockedNumber, VerificationCode
+from hotline.models.ops import (
+    Heartbeat,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    SweepLock,
+)
 from hotline.models.recordings import Recording, RecordingStatus, Transcript
 from hotline.models.rota import (
     CalendarFeed,
@@ -26,12 +33,14 @@ from hotline.models.tickets import (
     Ticket,
     TicketCounter,
     TicketEvent,
+    TicketPhoto,
     TicketSource,
     TicketStatus,
 )
 
 __all__ = [
     "AuditEntry",
+    "BlockedNumber",
     "CalendarFeed",
     "Call",
     "CallEvent",
@@ -42,6 +51,7 @@ __all__ = [
     "Community",
     "CoverageAlert",
     "EventKind",
+    "Heartbeat",
     "InboundSms",
     "KpiSnapshot",
     "Leave",
@@ -64,10 +74,12 @@ __all__ = [
     "Ticket",
     "TicketCounter",
     "TicketEvent",
+    "TicketPhoto",
     "TicketSource",
     "TicketStatus",
     "Transcript",
     "User",
+    "VerificationCode",
     "Volunteer",
     "technician_community",
     "technician_skill",

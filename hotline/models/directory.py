@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, utcnow
@@ -34,6 +34,8 @@ class Category(Base):
     # The promise: hours from the call to resolution, for normal and for urgent tickets.
     sla_hours: Mapped[int] = mapped_column(default=72)
     urgent_sla_hours: Mapped[int | None]
+    # A retired category stays on its old tickets but is offered nowhere new.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class Team(Base):

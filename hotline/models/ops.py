@@ -64,3 +64,17 @@ class SweepLock(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+
+
+class Heartbeat(Base):
+    """The last sign of life of a process (a worker, beat): what /readyz reports."""
+
+    __tablename__ = "heartbeat"
+
+    # e.g. "worker@host:1234" or "beat"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    seen_at: Mapped[datetime]
+    # Whether a speech model is loaded in this worker, and its language ("" when none).
+    model_loaded: Mapped[bool] = mapped_column(default=False)
+    model_language: Mapped[str] = mapped_column(String(16), default="")

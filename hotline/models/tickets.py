@@ -45,6 +45,7 @@ class TicketSource(enum.StrEnum):
     VOICEMAIL_EMPTY = "voicemail_empty"  # voicemail reached but nothing recorded: call back
     ABANDONED = "abandoned"  # the caller hung up in the menu: call back
     FAILED = "failed"  # the call broke: call back
+    WEB = "web"  # a resident filed it on the public web page
 
 
 class Priority(enum.StrEnum):
@@ -142,6 +143,9 @@ class Ticket(Base):
     survey_sent_at: Mapped[datetime | None]
     satisfaction: Mapped[int | None]
     rated_at: Mapped[datetime | None]
+    # The technician's promised arrival window, shown to the resident when set.
+    visit_from: Mapped[datetime | None]
+    visit_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     call: Mapped[Call | None] = relationship()
@@ -168,6 +172,7 @@ class EventKind(enum.StrEnum):
     SMS = "sms"  # a message to or from someone about the ticket
     SLA = "sla"  # the clock's warning or breach
     RATED = "rated"  # the resident's satisfaction score
+    PHOTO = "photo"  # a photo was added; note names who added it
 
 
 class TicketEvent(Base):
@@ -246,3 +251,22 @@ class Callback(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     ticket: Mapped[Ticket] = relationship()
+
+
+class TicketPhoto(Base):
+    """A photo attached to a ticket, re-encoded on arrival (no metadata); the file lives beside
+    the recordings under `path`, relative to the recordings directory."""
+
+    __tablename__ = "ticket_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    path: Mapped[str] = mapped_column(String(255), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Who added it: "resident" from the public page, or a dashboard username.
+    added_by: Mapped[str] = mapped_column(String(64), default="resident")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
