@@ -125,6 +125,14 @@ def parse_hosts(name: str, raw: str) -> tuple[str, ...]:
     return hosts
 
 
+def parse_log_format(name: str, raw: str) -> str:
+    """Parse a log format: text or json."""
+    value = raw.strip().lower()
+    if value not in {"text", "json"}:
+        raise SettingsError(f"{name}: expected text or json, got {raw!r}")
+    return value
+
+
 def setting(
     env: str, parser: Callable[[str, str], Any], doc: str, *, default: Any = MISSING
 ) -> Any:
@@ -372,6 +380,43 @@ class Settings:
     )
     log_level: str = setting(
         "HOTLINE_LOG_LEVEL", parse_required, "Python logging level.", default="INFO"
+    )
+    log_format: str = setting(
+        "HOTLINE_LOG_FORMAT",
+        parse_log_format,
+        "text, or json: one JSON object per line with the call SID and ticket of a call's work.",
+        default="text",
+    )
+    health_timeout_s: int = setting(
+        "HOTLINE_HEALTH_TIMEOUT",
+        functools.partial(parse_int, minimum=1),
+        "Seconds /readyz waits for the database and for the broker before calling each down.",
+        default=2,
+    )
+    heartbeat_interval_s: int = setting(
+        "HOTLINE_HEARTBEAT_INTERVAL",
+        functools.partial(parse_int, minimum=1),
+        "Seconds between a worker process's heartbeats (the heartbeat table, read by /readyz).",
+        default=30,
+    )
+    health_stale_after_s: int = setting(
+        "HOTLINE_HEALTH_STALE_AFTER",
+        functools.partial(parse_int, minimum=1),
+        "A worker's heartbeat, or beat's last job, older than this many seconds is stale.",
+        default=120,
+    )
+    metrics_token: str = setting(
+        "HOTLINE_METRICS_TOKEN",
+        parse_str,
+        "Bearer token Prometheus sends to /metrics; empty = /metrics answers 404.",
+        default="",
+    )
+    proxy_hops: int = setting(
+        "HOTLINE_PROXY_HOPS",
+        parse_int,
+        "Reverse proxies in front of a web node whose X-Forwarded-For/-Proto are trusted;"
+        " 0 = none.",
+        default=0,
     )
 
     def __post_init__(self) -> None:
