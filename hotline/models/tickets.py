@@ -99,6 +99,9 @@ class Ticket(Base):
         # names by its short reference in an SMS (hotline.dispatch.sms.find_for).
         Index("ix_ticket_technician_status", "technician_id", "status"),
         Index("ix_ticket_ref_status", "ref", "status", "technician_id"),
+        # The header's count of open tickets the clock alerted on (hotline.tickets.clock),
+        # read from the index alone instead of every open ticket.
+        Index("ix_ticket_sla_alerts", "status", "sla_warned_at", "sla_breached_at"),
         # Search filtered by a community and a status, newest first (hotline.search.query).
         Index("ix_ticket_community_status_created_at", "community_id", "status", "created_at"),
         # Search's window over summaries (hotline.search.query): tickets without a transcript.
