@@ -378,6 +378,18 @@ class Settings:
         "Minutes after a ticket is resolved before its caller is asked for a score.",
         default=30,
     )
+    photo_max_bytes: int = setting(
+        "HOTLINE_PHOTO_MAX_BYTES",
+        functools.partial(parse_int, minimum=1),
+        "Largest photo accepted on a ticket, in bytes (before it is re-encoded).",
+        default=10_000_000,
+    )
+    photo_link_hours: int = setting(
+        "HOTLINE_PHOTO_LINK_HOURS",
+        functools.partial(parse_int, minimum=1),
+        "Hours the link to a ticket's photos in a technician's job SMS keeps working.",
+        default=72,
+    )
     log_level: str = setting(
         "HOTLINE_LOG_LEVEL", parse_required, "Python logging level.", default="INFO"
     )
