@@ -208,6 +208,13 @@ class Settings:
         "Longest a recording download may take in all, in seconds; a slower one is retried.",
         default=120,
     )
+    transcribe_lease_seconds: int = setting(
+        "HOTLINE_TRANSCRIBE_LEASE_SECONDS",
+        functools.partial(parse_int, minimum=2),
+        "Seconds a transcription claim outlives its worker's last renewal (renewed ten times"
+        " per lease); a dead worker's voicemail is taken over by the next sweep after that.",
+        default=600,
+    )
     sms_from_number: str = setting(
         "HOTLINE_SMS_FROM",
         parse_str,

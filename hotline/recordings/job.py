@@ -17,6 +17,7 @@ import re
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -33,7 +34,7 @@ from hotline.recordings.files import (
     storage_path,
     stored_audio,
 )
-from hotline.recordings.lease import Clock, Lease, LeaseLost, abandoned
+from hotline.recordings.lease import TRANSCRIBE_LEASE, Clock, Lease, LeaseLost, abandoned
 from hotline.recordings.queue import JOB_STARTS_FROM
 from hotline.telephony import TelephonyError
 from hotline.tickets.lifecycle import attach_transcript
@@ -67,6 +68,8 @@ class JobTools:
     vad: bool = True
     # The transcripts' language (HOTLINE_VOSK_MODEL_LANGUAGE); None: the model's own.
     language: str | None = None
+    # How long a claim outlives its worker's last renewal (HOTLINE_TRANSCRIBE_LEASE_SECONDS).
+    lease: timedelta = TRANSCRIBE_LEASE
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,15 @@ def process(
         )
         return _result(recording, "no speech model installed")
     return _transcribe(
-        session, recording, audio, clock, model, commit, vad=tools.vad, language=tools.language
+        session,
+        recording,
+        audio,
+        clock,
+        model,
+        commit,
+        vad=tools.vad,
+        language=tools.language,
+        lease_duration=tools.lease,
     )
 
 
@@ -268,11 +279,14 @@ def _transcribe(
     vad: bool = True,
     language: str | None = None,
     progress: Callable[[float], None] | None = None,
+    lease_duration: timedelta = TRANSCRIBE_LEASE,
 ) -> JobResult:
     """Claim, decode, and save the transcript as the current one; the ticket gets its text.
     A truncated file is transcribed as far as it goes and the recording flagged."""
     claimed_at = clock()
-    lease = Lease(session, recording.id, uuid.uuid4().hex, clock, commit, claimed_at)
+    lease = Lease(
+        session, recording.id, uuid.uuid4().hex, clock, commit, claimed_at, lease_duration
+    )
     claimable = recording.status in starts_from or abandoned(recording, claimed_at)
     if not claimable or not _transition(
         session,

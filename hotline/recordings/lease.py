@@ -19,11 +19,12 @@ from sqlalchemy.sql import ColumnElement
 
 from hotline.models import Recording, RecordingStatus
 
-# A claim lasts this long past its holder's last renewal. The holder renews it while decoding
-# (every LEASE_RENEWAL), so a live worker keeps it however slow a busy machine makes the decode,
-# and the recording of a worker that died is taken over this long after its last sign of life.
+# A claim lasts this long past its holder's last renewal (HOTLINE_TRANSCRIBE_LEASE_SECONDS).
+# The holder renews it while decoding (ten times per lease), so a live worker keeps it however
+# slow a busy machine makes the decode, and the recording of a worker that died is taken over
+# this long after its last sign of life.
 TRANSCRIBE_LEASE = timedelta(minutes=10)
-LEASE_RENEWAL = timedelta(minutes=1)
+RENEWALS_PER_LEASE = 10
 
 S = RecordingStatus
 Clock = Callable[[], datetime]
@@ -59,16 +60,17 @@ class Lease:
     clock: Clock
     commit: Callable[[], None]
     renewed_at: datetime
+    duration: timedelta = TRANSCRIBE_LEASE
 
     @property
     def expires_at(self) -> datetime:
-        """When the lease ends unless renewed: TRANSCRIBE_LEASE after its last renewal."""
-        return self.renewed_at + TRANSCRIBE_LEASE
+        """When the lease ends unless renewed: `duration` after its last renewal."""
+        return self.renewed_at + self.duration
 
     def renew_if_due(self, _decoded_s: float) -> None:
-        """Push the expiry on (and commit) once per LEASE_RENEWAL; LeaseLost if taken over."""
+        """Push the expiry on (and commit) every tenth of the lease; LeaseLost if taken over."""
         now = self.clock()
-        if now - self.renewed_at < LEASE_RENEWAL:
+        if now - self.renewed_at < self.duration / RENEWALS_PER_LEASE:
             return
         renewed = cast(
             CursorResult[Any],
@@ -79,7 +81,7 @@ class Lease:
                     Recording.status == S.TRANSCRIBING,
                     Recording.lease_holder == self.holder,
                 )
-                .values(lease_expires_at=now + TRANSCRIBE_LEASE)
+                .values(lease_expires_at=now + self.duration)
                 .execution_options(synchronize_session=False)
             ),
         )

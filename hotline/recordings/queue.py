@@ -37,22 +37,27 @@ def download_settled(session: Session, recording_sid: str) -> bool:
 
 def due_for_queueing(session: Session, now: datetime, *, model_available: bool) -> list[int]:
     """Recordings needing a job: never queued (broker was down), queued long ago and stuck,
-    abandoned mid-transcription, or waiting for a model when one is now installed."""
+    abandoned mid-transcription (at once if not queued since its lease ran out: the worker died
+    holding it), or waiting for a model when one is now installed."""
+    not_queued_lately = or_(
+        Recording.enqueued_at.is_(None), Recording.enqueued_at < now - REQUEUE_AFTER
+    )
     waiting = and_(
         Recording.status.in_([S.AWAITING_DOWNLOAD, S.DOWNLOADED]),
         Recording.carrier_status == "completed",
         Recording.duration_s > 0,
     )
-    wanted = [waiting, lease_expired(now)]
+    wanted = [waiting]
     if model_available:
         wanted.append(Recording.status == S.AWAITING_MODEL)
+    dead_worker = and_(
+        lease_expired(now),
+        or_(not_queued_lately, Recording.enqueued_at < Recording.lease_expires_at),
+    )
     return list(
         session.scalars(
             select(Recording.id)
-            .where(
-                or_(Recording.enqueued_at.is_(None), Recording.enqueued_at < now - REQUEUE_AFTER),
-                or_(*wanted),
-            )
+            .where(or_(and_(not_queued_lately, or_(*wanted)), dead_worker))
             .order_by(Recording.id)
         )
     )

@@ -89,6 +89,7 @@ def job_tools(config: Settings) -> job.JobTools:
         ),
         vad=config.transcribe_vad,
         language=config.vosk_model_language or None,
+        lease=timedelta(seconds=config.transcribe_lease_seconds),
     )
 
 

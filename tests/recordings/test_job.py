@@ -528,7 +528,9 @@ EXPIRED = -timedelta(seconds=1)
         (S.TRANSCRIBING, LONG_AGO, timedelta(minutes=9), False, False),
         (S.TRANSCRIBING, LONG_AGO, EXPIRED, False, True),
         (S.TRANSCRIBING, None, EXPIRED, False, True),
-        (S.TRANSCRIBING, timedelta(minutes=1), EXPIRED, False, False),  # just re-queued
+        # The worker died after it was queued: taken over as soon as its lease runs out.
+        (S.TRANSCRIBING, timedelta(minutes=1), EXPIRED, False, True),
+        (S.TRANSCRIBING, timedelta(minutes=1), -timedelta(minutes=2), False, False),  # re-queued
         (S.TRANSCRIBING, LONG_AGO, None, False, True),  # claimed before leases existed
         (S.AWAITING_MODEL, None, None, False, False),
         (S.AWAITING_MODEL, None, None, True, True),

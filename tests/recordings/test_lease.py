@@ -125,11 +125,9 @@ def test_requeueing_does_not_renew_a_dead_workers_lease_on_the_wall_clock(
     session: Session,
     host: RecordingsHost,
     model: LoadedModel,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # On the real clock, with a one-second lease: re-queueing writes the row (and so moves
     # updated_at), which must not make the dead worker's claim look alive again.
-    monkeypatch.setattr(lease, "TRANSCRIBE_LEASE", timedelta(seconds=1))
     recording = voicemail(session, host, VOICEMAIL.read_bytes())
 
     def die_once_claimed() -> None:
@@ -137,7 +135,8 @@ def test_requeueing_does_not_renew_a_dead_workers_lease_on_the_wall_clock(
             raise WorkerDied
 
     with pytest.raises(WorkerDied):
-        run_job(app, recording.id, tools(app, model), utcnow, after_commit=die_once_claimed)
+        short = tools(app, model, lease=timedelta(seconds=1))
+        run_job(app, recording.id, short, utcnow, after_commit=die_once_claimed)
     assert sweep_queues(app) == []  # the lease still runs
     time.sleep(1.1)
     assert sweep_queues(app) == [recording.id]
