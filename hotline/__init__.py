@@ -31,6 +31,8 @@ def create_app(
     from hotline.web.dispatch import init_dispatch_pages
     from hotline.web.headers import init_security_headers
     from hotline.web.kpi import init_kpi_pages
+    from hotline.web.ops import init_ops
+    from hotline.web.photos import init_photo_pages
     from hotline.web.review import init_review_pages
     from hotline.web.rota import init_rota_pages
     from hotline.web.search import init_search_pages
@@ -61,5 +63,7 @@ def create_app(
     init_review_pages(app)
     init_dispatch_pages(app)
     init_audit_pages(app)
+    init_ops(app)
+    init_photo_pages(app)
     commands.init_app(app)
     return app

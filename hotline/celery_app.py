@@ -26,6 +26,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
         include=[
             "hotline.tasks.calls",
             "hotline.tasks.dispatch",
+            "hotline.tasks.ops",
             "hotline.tasks.rota",
             "hotline.tasks.retention",
             "hotline.tasks.transcription",

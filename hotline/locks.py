@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,12 +22,16 @@ T = TypeVar("T")
 
 
 def acquire_lock(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take the named lease if it is free or expired; commit at once so other workers see it."""
+    """Take the named lease if it is free, expired or already `holder`'s (renewing it); commit
+    at once so other workers see it."""
     taken = cast(
         CursorResult[Any],
         session.execute(
             update(SweepLock)
-            .where(SweepLock.name == name, SweepLock.expires_at <= now)
+            .where(
+                SweepLock.name == name,
+                or_(SweepLock.expires_at <= now, SweepLock.holder == holder),
+            )
             .values(holder=holder, expires_at=now + ttl)
             .execution_options(synchronize_session=False)
         ),
