@@ -31,6 +31,7 @@ from hotline.rota.leave import (
     upcoming_leave,
 )
 from hotline.rota.overrides import add_override, cancel_override, upcoming_overrides
+from hotline.rota.people import Person, label_of, resolve_volunteers, search_volunteers
 from hotline.rota.reminders import check_coverage, send_due_reminders
 from hotline.rota.reports import (
     CalendarDay,
@@ -51,7 +52,6 @@ from hotline.rota.rotations import (
     end_rotation,
     get_rotation,
     list_rotations,
-    member_ids,
     revise_rotation,
 )
 from hotline.rota.swaps import (
@@ -81,7 +81,6 @@ __all__ = [
     "end_rotation",
     "get_rotation",
     "list_rotations",
-    "member_ids",
     "revise_rotation",
     # overrides
     "add_override",
@@ -131,6 +130,11 @@ __all__ = [
     "coverage_report",
     "fairness_report",
     "open_alerts",
+    # people
+    "Person",
+    "label_of",
+    "resolve_volunteers",
+    "search_volunteers",
     # reminders
     "check_coverage",
     "send_due_reminders",

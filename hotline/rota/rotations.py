@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.models import Rotation, RotationMember, Volunteer
-from hotline.phone import normalize_number
+from hotline.models import Rotation, RotationMember
 from hotline.rota.chain import cadence_of
 from hotline.rota.errors import N_, RotaError, check_window
 
@@ -172,17 +171,3 @@ def list_rotations(session: Session, now: datetime) -> list[Rotation]:
             .order_by(Rotation.layer, Rotation.starts_at, Rotation.id)
         )
     )
-
-
-def member_ids(session: Session, mobiles: Sequence[str]) -> list[int]:
-    """Volunteer ids, in order, for mobiles written any usual way; RotaError names unknown ones."""
-    wanted = [(text, normalize_number(text) or "") for text in mobiles]
-    found: dict[str, int] = {}
-    for mobile, volunteer_id in session.execute(
-        select(Volunteer.mobile, Volunteer.id).where(Volunteer.mobile.in_({m for _, m in wanted}))
-    ):
-        found[mobile] = volunteer_id
-    unknown = [text for text, mobile in wanted if mobile not in found]
-    if unknown:
-        raise RotaError(N_("no volunteer has the mobile %(mobiles)s"), mobiles=", ".join(unknown))
-    return [found[mobile] for _, mobile in wanted]

@@ -37,17 +37,17 @@ def test_every_rota_error_message_is_translated_into_chinese() -> None:
         zh = {m.id: m.string for m in read_po(po) if m.id and not m.fuzzy}
     messages = marked_messages()
 
-    assert "no volunteer has the mobile %(mobiles)s" in messages
+    assert "no volunteer is called or has the number %(names)s" in messages
     assert sorted(m for m in messages if not zh.get(m)) == []
 
 
 def test_error_keeps_its_msgid_and_params_and_reads_in_english(session: Session) -> None:
     with pytest.raises(rota.RotaError) as refused:
-        rota.member_ids(session, ["13800000999", "13800000998"])
+        rota.resolve_volunteers(session, ["13800000999", "13800000998"])
 
-    assert refused.value.message == "no volunteer has the mobile %(mobiles)s"
-    assert refused.value.params == {"mobiles": "13800000999, 13800000998"}
-    assert str(refused.value) == "no volunteer has the mobile 13800000999, 13800000998"
+    assert refused.value.message == "no volunteer is called or has the number %(names)s"
+    assert refused.value.params == {"names": "13800000999, 13800000998"}
+    assert str(refused.value) == "no volunteer is called or has the number 13800000999, 13800000998"
 
 
 def test_refused_override_is_explained_in_the_pages_language(
@@ -55,19 +55,19 @@ def test_refused_override_is_explained_in_the_pages_language(
 ) -> None:
     sign_in(client, session, role=Role.SUPERVISOR)
     form = {
-        "mobile": "13800000999",
+        "volunteer": "13800000999",
         "layer": "1",
         "starts": "2026-12-01T08:00",
         "ends": "2026-12-01T20:00",
     }
 
     html = client.post("/rota/overrides", data=form).get_data(as_text=True)
-    assert "没有志愿者使用手机号 13800000999" in html
-    assert "no volunteer has" not in html
+    assert "没有叫这个名字或使用这个号码的志愿者：13800000999" in html
+    assert "no volunteer is" not in html
 
     client.post("/language", data={"lang": "en"})
     html = client.post("/rota/overrides", data=form).get_data(as_text=True)
-    assert "no volunteer has the mobile 13800000999" in html
+    assert "no volunteer is called or has the number 13800000999" in html
 
 
 def test_refused_swap_step_is_explained_in_chinese_with_its_params(

@@ -158,7 +158,7 @@ def test_adding_and_cancelling_an_override(
     boss = sign_in(role=Role.SUPERVISOR)
     start = utcnow() + timedelta(days=1)
     form = {
-        "mobile": "13800000103",
+        "volunteer": "13800000103",
         "layer": "2",
         "reason": "病假顶班",
         "starts": (start + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"),

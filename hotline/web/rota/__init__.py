@@ -36,7 +36,7 @@ SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 def init_rota_pages(app: Flask) -> None:
     """Register the rota blueprint and its header links (after the dashboard's set-up)."""
     # Importing the page modules adds their routes to bp; it must happen before registering.
-    from hotline.web.rota import routes, volunteers  # noqa: F401
+    from hotline.web.rota import people, routes, volunteers  # noqa: F401
 
     app.register_blueprint(bp)
     add_nav_item(app, "rota.calendar", _l("Rota"), roles=SUPERVISORS)

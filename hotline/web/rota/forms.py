@@ -23,8 +23,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hotline.models import Rotation
-from hotline.rota import RotationSettings
+from hotline.rota import RotationSettings, label_of
 from hotline.rota.cadence import wall, weekday_mask
+from hotline.rota.people import FOUND, MAX_FOUND
 from hotline.web.dashboard.forms import Form, QueryForm
 
 WEEKDAYS = [
@@ -34,10 +35,13 @@ WEEKDAYS = [
     )
 ]
 LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+# A person typed or picked ("王芳 #12", a name or a mobile), and a rotation's member lines.
+PERSON_TEXT = 120
+MEMBERS_TEXT = 100 * PERSON_TEXT
 
 
 class RotationForm(Form):
-    """A new rotation: members in order, one mobile per line."""
+    """A new rotation: members in order, one per line (picked, a name or a mobile)."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     layer = IntegerField(_l("Layer"), default=1, validators=[NumberRange(min=1, max=9)])
@@ -57,7 +61,8 @@ class RotationForm(Form):
     hours_from = TimeField(_l("Only from"), validators=[Optional()])
     hours_to = TimeField(_l("Only until"), validators=[Optional()])
     members = TextAreaField(
-        _l("Members, in order (one mobile number per line)"), validators=[DataRequired()]
+        _l("Members, in order (one name or mobile per line)"),
+        validators=[DataRequired(), Length(max=MEMBERS_TEXT)],
     )
 
     def validate_hours_to(self, field: Any) -> None:
@@ -76,7 +81,7 @@ class RotationForm(Form):
             return None
         return self.hours_from.data, self.hours_to.data
 
-    def mobiles(self) -> list[str]:
+    def member_lines(self) -> list[str]:
         """The member lines, blank ones dropped."""
         return [line.strip() for line in (self.members.data or "").splitlines() if line.strip()]
 
@@ -91,7 +96,7 @@ class RotationEditForm(RotationForm):
     active = BooleanField(_l("Active"), default=True)
 
     def fill(self, rotation: Rotation, tz: ZoneInfo) -> None:
-        """Show a rotation's current settings, members as mobiles in their order."""
+        """Show a rotation's current settings, members as picks in their order."""
         self.name.data = rotation.name
         self.layer.data = rotation.layer
         self.shift_hours.data = rotation.shift_hours
@@ -101,7 +106,7 @@ class RotationEditForm(RotationForm):
         self.weekdays.data = [str(n) for n in range(7) if mask >> n & 1]
         self.hours_from.data = rotation.hours_from
         self.hours_to.data = rotation.hours_to
-        self.members.data = "\n".join(m.volunteer.mobile for m in rotation.members)
+        self.members.data = "\n".join(label_of(m.volunteer) for m in rotation.members)
         self.active.data = True
 
     def changes(self, member_ids: list[int], ends_at: datetime | None) -> RotationSettings:
@@ -122,7 +127,7 @@ class RotationEditForm(RotationForm):
 class OverrideForm(Form):
     """A volunteer covering a layer for a window."""
 
-    mobile = StringField(_l("Volunteer's mobile"), validators=[DataRequired(), Length(max=32)])
+    volunteer = StringField(_l("Volunteer"), validators=[DataRequired(), Length(max=PERSON_TEXT)])
     layer = IntegerField(_l("Layer"), default=1, validators=[NumberRange(min=1, max=9)])
     starts = DateTimeLocalField(_l("Starts"), format=LOCAL_INPUT, validators=[DataRequired()])
     ends = DateTimeLocalField(_l("Ends"), format=LOCAL_INPUT, validators=[DataRequired()])
@@ -138,9 +143,9 @@ class LeaveForm(Form):
 
 
 class VolunteerLeaveForm(LeaveForm):
-    """Leave for any volunteer, named by mobile (supervisors)."""
+    """Leave for any volunteer, picked by name or mobile (supervisors)."""
 
-    mobile = StringField(_l("Volunteer's mobile"), validators=[DataRequired(), Length(max=32)])
+    volunteer = StringField(_l("Volunteer"), validators=[DataRequired(), Length(max=PERSON_TEXT)])
 
 
 class EndForm(Form):
@@ -203,3 +208,16 @@ class PeriodForm(QueryForm):
         start: date | None = self.date_from.data
         if start is not None and field.data is not None and field.data < start:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+class PeopleQueryForm(QueryForm):
+    """A picker's search: what was typed so far, and how many people to answer."""
+
+    q = StringField(validators=[Optional(), Length(max=PERSON_TEXT)])
+    limit = StringField(default="")
+
+    def how_many(self) -> int:
+        """The number asked for, clamped to 1..MAX_FOUND (junk: the default)."""
+        text = self.limit.data or ""
+        wanted = int(text) if text.isdecimal() and len(text) < 4 else FOUND
+        return min(max(wanted, 1), MAX_FOUND)

@@ -71,7 +71,7 @@ def rotations() -> ResponseReturnValue:
             rota.create_rotation(
                 session,
                 name=form.name.data,
-                member_ids=rota.member_ids(session, form.mobiles()),
+                member_ids=rota.resolve_volunteers(session, form.member_lines()),
                 starts_at=first_instant(form.starts.data, local_zone()),
                 ends_at=to_instant(form.ends.data),
                 layer=form.layer.data,
@@ -112,7 +112,10 @@ def edit_rotation(rotation_id: int) -> ResponseReturnValue:
             revised = rota.revise_rotation(
                 session,
                 rotation_id,
-                form.changes(rota.member_ids(session, form.mobiles()), to_instant(form.ends.data)),
+                form.changes(
+                    rota.resolve_volunteers(session, form.member_lines()),
+                    to_instant(form.ends.data),
+                ),
                 now=now(),
                 at=to_instant(form.effective.data),
             )
@@ -154,7 +157,7 @@ def overrides() -> ResponseReturnValue:
         try:
             rota.add_override(
                 session,
-                volunteer_id=rota.member_ids(session, [form.mobile.data])[0],
+                volunteer_id=rota.resolve_volunteers(session, [form.volunteer.data])[0],
                 layer=form.layer.data,
                 starts_at=first_instant(form.starts.data, local_zone()),
                 ends_at=first_instant(form.ends.data, local_zone()),
@@ -193,7 +196,9 @@ def leave() -> ResponseReturnValue:
     """Leave not yet over, with the shifts it empties, and a form to add leave for anyone."""
     form = VolunteerLeaveForm()
     if form.validate_on_submit():
-        if record_leave(form, lambda session: rota.member_ids(session, [form.mobile.data])[0]):
+        if record_leave(
+            form, lambda session: rota.resolve_volunteers(session, [form.volunteer.data])[0]
+        ):
             return redirect(url_for(".leave"))
     return render_template(
         "rota/leave.html",
