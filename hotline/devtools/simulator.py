@@ -48,6 +48,9 @@ class Caller:
     volunteers: list[str] = field(default_factory=lambda: ["answer"])
     # The voicemail to leave; None leaves an empty recording.
     voicemail: Path | None = None
+    # Where that voicemail is served already (its RecordingUrl, without `.wav`); None: the
+    # simulator serves it during the call.
+    voicemail_url: str | None = None
     # Hang up when the keys run out instead of staying silent.
     hang_up_in_menu: bool = False
     # Times to press star to hear the ticket's reference again (then just listen).
@@ -90,6 +93,22 @@ def _wav_seconds(path: Path) -> int:
         return max(1, round(wav.getnframes() / wav.getframerate()))
 
 
+def _in_process_post(app: Flask, auth_token: str) -> Post:
+    """POST signed webhooks to `app` through its test client (no server)."""
+    validator = RequestValidator(auth_token)
+    client = app.test_client()
+
+    def post(url: str, params: dict[str, str]) -> str:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        # The carrier signs the public URL, wherever the request is delivered.
+        signature = validator.compute_signature(url, params)
+        response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+        return response.get_data(as_text=True)
+
+    return post
+
+
 def media_port(media_hosts: tuple[str, ...]) -> int | None:
     """The port of a loopback carrier media host (127.0.0.1:PORT), where the simulator serves
     voicemails so the worker will download them; None if no such host is configured."""
@@ -115,6 +134,32 @@ def serve_file(path: Path, port: int = 0) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def http_post(
+    deliver_to: str,
+    public_base_url: str,
+    auth_token: str,
+    session: requests.Session | None = None,
+) -> Post:
+    """POST webhooks to the line at `deliver_to`, signed as the carrier signs them: for their
+    URL under `public_base_url`, the address signatures are checked against. A non-2xx answer
+    raises."""
+    validator = RequestValidator(auth_token)
+    target = deliver_to.rstrip("/")
+    send = session.post if session is not None else requests.post
+
+    def post(url: str, params: dict[str, str]) -> str:
+        response = send(
+            target + url.removeprefix(public_base_url),
+            data=params,
+            headers={"X-Twilio-Signature": validator.compute_signature(url, params)},
+            timeout=HTTP_TIMEOUT,
+        )
+        response.raise_for_status()
+        return response.text
+
+    return post
 
 
 class Simulator:
@@ -147,34 +192,11 @@ class Simulator:
     ) -> Simulator:
         """A simulator for an app's settings, posting over HTTP to base_url or in-process."""
         config = app.extensions["hotline.settings"]
-        validator = RequestValidator(config.carrier_auth_token)
-
-        def headers(url: str, params: dict[str, str]) -> dict[str, str]:
-            # The carrier signs the public URL, wherever the request is delivered.
-            return {"X-Twilio-Signature": validator.compute_signature(url, params)}
-
-        if base_url is None:
-            client = app.test_client()
-
-            def post(url: str, params: dict[str, str]) -> str:
-                parts = urlsplit(url)
-                path = parts.path + (f"?{parts.query}" if parts.query else "")
-                response = client.post(path, data=params, headers=headers(url, params))
-                return response.get_data(as_text=True)
-
-        else:
-            target = base_url.rstrip("/")
-
-            def post(url: str, params: dict[str, str]) -> str:
-                response = requests.post(
-                    target + url.removeprefix(config.public_base_url),
-                    data=params,
-                    headers=headers(url, params),
-                    timeout=HTTP_TIMEOUT,
-                )
-                response.raise_for_status()
-                return response.text
-
+        post = (
+            _in_process_post(app, config.carrier_auth_token)
+            if base_url is None
+            else http_post(base_url, config.public_base_url, config.carrier_auth_token)
+        )
         return cls(post, config.public_base_url, echo, on_ring, media_port(config.media_hosts))
 
     def run(self, caller: Caller, linger: Callable[[str], None] | None = None) -> Conversation:
@@ -193,14 +215,12 @@ class Simulator:
         presses = list(caller.presses)
         volunteers = list(caller.volunteers)
         with contextlib.ExitStack() as stack:
-            voicemail = (
-                (
-                    stack.enter_context(serve_file(caller.voicemail, self.media_port or 0)),
-                    _wav_seconds(caller.voicemail),
+            voicemail = None
+            if caller.voicemail is not None:
+                served = caller.voicemail_url or stack.enter_context(
+                    serve_file(caller.voicemail, self.media_port or 0)
                 )
-                if caller.voicemail
-                else None
-            )
+                voicemail = (served, _wav_seconds(caller.voicemail))
             url = self._base + HOOK_PATHS["incoming"]
             params = {**base, "CallStatus": "ringing"}
             try:
