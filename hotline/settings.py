@@ -133,6 +133,15 @@ def parse_log_format(name: str, raw: str) -> str:
     return value
 
 
+def parse_listen(name: str, raw: str) -> str:
+    """Parse an optional `host:port` to listen on (empty: do not listen)."""
+    value = raw.strip()
+    host, sep, port = value.rpartition(":")
+    if value and not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+        raise SettingsError(f"{name}: expected host:port, got {raw!r}")
+    return value
+
+
 def setting(
     env: str, parser: Callable[[str, str], Any], doc: str, *, default: Any = MISSING
 ) -> Any:
@@ -428,6 +437,13 @@ class Settings:
         "HOTLINE_METRICS_TOKEN",
         parse_str,
         "Bearer token Prometheus sends to /metrics; empty = /metrics answers 404.",
+        default="",
+    )
+    worker_metrics_listen: str = setting(
+        "HOTLINE_WORKER_METRICS_LISTEN",
+        parse_listen,
+        "host:port a Celery worker serves its job metrics on (/metrics, bearer"
+        " HOTLINE_METRICS_TOKEN); empty = none.",
         default="",
     )
     proxy_hops: int = setting(
