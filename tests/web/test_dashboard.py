@@ -323,7 +323,7 @@ def test_volunteer_gets_403_on_someone_elses_call_or_ticket(
     response = client.get(f"/calls/{theirs.id}")
 
     assert response.status_code == 403
-    assert "您无权查看此页面。" in text(response)
+    assert "您无权打开此页面" in text(response)
     assert client.get(f"/tickets/{their_ticket.number}").status_code == 403
     assert client.get(f"/tickets/{orphan_ticket.number}").status_code == 403
 
@@ -344,7 +344,7 @@ def test_missing_call_and_ticket_are_404(client: FlaskClient, sign_in: Callable[
     assert client.get("/calls/999999").status_code == 404
     response = client.get("/tickets/2026-999999")
     assert response.status_code == 404
-    assert "此页面不存在。" in text(response)
+    assert "此页面不存在，或已被移动。" in text(response)
 
 
 @pytest.mark.parametrize("call_id", [str(2**31), "99999999999999999999999"])

@@ -82,6 +82,7 @@ def init_dashboard(app: Flask) -> None:
         callbacks,  # noqa: F401  (its routes join the blueprint)
         labels,
     )
+    from hotline.web.dashboard.errors import init_error_pages
     from hotline.web.dashboard.routes import bp
     from hotline.web.voice.routes import bp as voice_bp
 
@@ -111,5 +112,6 @@ def init_dashboard(app: Flask) -> None:
     app.context_processor(_template_context)
     app.url_map.converters["id"] = RowId  # before the blueprints' routes are added
     app.register_blueprint(bp)
+    init_error_pages(app)
     add_nav_item(app, "dashboard.tickets", _l("Tickets"))
     add_nav_item(app, "dashboard.calls", _l("Calls"))

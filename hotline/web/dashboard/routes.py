@@ -416,17 +416,3 @@ def login_throttled(_error: RateLimitExceeded) -> ResponseReturnValue:
     )
     page = render_template("dashboard/login.html", form=LoginForm(), throttled=message)
     return page, 429, {"Retry-After": str(seconds)}
-
-
-@bp.errorhandler(403)
-def forbidden(_error: Exception) -> ResponseReturnValue:
-    """A page outside the user's scope."""
-    return render_template(
-        "dashboard/error.html", message=_("You are not allowed to see this page.")
-    ), 403
-
-
-@bp.errorhandler(404)
-def not_found(_error: Exception) -> ResponseReturnValue:
-    """A call or ticket that does not exist."""
-    return render_template("dashboard/error.html", message=_("This page does not exist.")), 404
