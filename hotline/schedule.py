@@ -9,6 +9,9 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # SQLite only: keeps the write-ahead log short without a webhook paying for it.
     "database-checkpoint": {"task": "hotline.tasks.calls.checkpoint_wal", "schedule": 30.0},
     "calls-settle-stale": {"task": "hotline.tasks.calls.settle_stale_calls", "schedule": 600.0},
+    # What the carrier knows and our webhooks missed (a lost callback, a call while we were
+    # down) is filled in within minutes: each run reads the last two hours of its records.
+    "calls-reconcile": {"task": "hotline.tasks.calls.reconcile_recent", "schedule": 300.0},
     # A call that found nobody on duty is news for supervisors within the minute.
     "calls-alert-unstaffed": {
         "task": "hotline.tasks.calls.alert_unstaffed_calls",

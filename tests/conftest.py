@@ -229,7 +229,7 @@ def no_network_io_inside_a_write(
     an uncommitted write: on SQLite that write stalls every webhook until the request ends."""
     send = _outside_transactions("HTTP request", requests.Session.send, transactions)
     monkeypatch.setattr(requests.Session, "send", send)
-    for name in ("send_sms", "delete_recording"):
+    for name in ("send_sms", "delete_recording", "list_calls", "list_recordings"):
         method = _outside_transactions(
             f"carrier {name}", getattr(FakeTelephony, name), transactions
         )

@@ -81,7 +81,7 @@ def _voicemail_recording(session: Session, call: Call) -> Recording | None:
     ).one_or_none()
 
 
-def _to_enqueue(recording: Recording | None) -> tuple[int, ...]:
+def to_enqueue(recording: Recording | None) -> tuple[int, ...]:
     """The recording, if it holds audio and has not been queued for download yet."""
     if (
         recording is None
@@ -115,7 +115,7 @@ def recording_action(
         *speak((message(flow, "goodbye", call),), policy),
         Hangup(),
     )
-    return CallUpdate(reply, _to_enqueue(recording))
+    return CallUpdate(reply, to_enqueue(recording))
 
 
 def recording_status(
@@ -130,7 +130,7 @@ def recording_status(
     call.voicemail_started_at = call.voicemail_started_at or now
     recording = _upsert_recording(session, call, facts) if facts.sid else None
     settle(session, policy, call, now)
-    return CallUpdate((), _to_enqueue(recording))
+    return CallUpdate((), to_enqueue(recording))
 
 
 def _recording_facts(params: Mapping[str, str], default_status: str) -> RecordingFacts:

@@ -11,11 +11,24 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from hotline.commands import db, dispatch, hotline, ivr, rota, texts, transcripts, triage, users
+    from hotline.commands import (
+        db,
+        dispatch,
+        hotline,
+        ivr,
+        reconcile,
+        rota,
+        texts,
+        transcripts,
+        triage,
+        users,
+    )
 
     groups = (db, dispatch, hotline, ivr, rota, texts, transcripts, triage, users)
     for module in groups:
         app.cli.add_command(module.group)
+    # The carrier's side of `flask hotline`, beside its simulator.
+    hotline.group.add_command(reconcile.command)
 
 
 def echo_problems(paths: Sequence[Path], check: Callable[[Path], list[str]]) -> None:

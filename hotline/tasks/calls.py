@@ -4,14 +4,18 @@ SMS and call backs (queued after a commit)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery import shared_task
 from sqlalchemy.orm import Session
 
 from hotline import calls, db, locks
-from hotline.calls import callback, notify, survey_call
+from hotline.calls import callback, notify, reconcile, survey_call
 from hotline.extensions import database, now, settings, telephony
+from hotline.ivr.loader import load_flow
+from hotline.tasks.transcription import enqueue_download
+from hotline.telephony import TelephonyError
 from hotline.verbs import Hook, hook_url
 
 logger = logging.getLogger(__name__)
@@ -31,6 +35,52 @@ def settle_stale_calls() -> None:
         return calls.settle_stale(session, policy, at, STALE_AFTER)
 
     locks.exclusive(database().sessions, "calls.settle_stale", LOCK_TTL, now, sweep)
+
+
+# Each beat run asks the carrier for this far back: runs every 5 minutes overlap, so a run
+# that failed (carrier unreachable) is made up by the next ones.
+RECONCILE_WINDOW = timedelta(hours=2)
+
+
+def reconcile_window(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    progress: Callable[[str], None] = lambda line: None,
+) -> reconcile.Reconciliation:
+    """Reconcile [since, until) with the carrier, then queue what it found (downloads of the
+    recordings, the callers' SMS): the command and the beat job both run this."""
+    config = settings()
+    result = reconcile.reconcile(
+        session,
+        load_flow(config.ivr_flow_path),
+        calls.LinePolicy.from_settings(config),
+        telephony(),
+        since,
+        until,
+        now(),
+        commit=session.commit,
+        progress=progress,
+    )
+    for recording_id in result.enqueue_recordings:
+        enqueue_download(recording_id)
+    for ticket_id in result.text_callers:
+        enqueue_text_caller(ticket_id)
+    return result
+
+
+@shared_task(name="hotline.tasks.calls.reconcile_recent", acks_late=True)
+def reconcile_recent() -> None:
+    """Fill in what the webhooks missed in the last two hours, from the carrier's records."""
+
+    def run(session: Session, at: datetime) -> str:
+        try:
+            return reconcile_window(session, at - RECONCILE_WINDOW, at).summary()
+        except TelephonyError as exc:
+            logger.warning("reconciliation skipped: %s", exc)
+            return "carrier unreachable"
+
+    locks.exclusive(database().sessions, "calls.reconcile", LOCK_TTL, now, run)
 
 
 @shared_task(name="hotline.tasks.calls.alert_unstaffed_calls", acks_late=True)
