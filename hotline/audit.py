@@ -38,6 +38,9 @@ class Action(enum.StrEnum):
     TRANSCRIPT_VIEW = "transcript.view"
     TRANSCRIPT_EDIT = "transcript.edit"
     EXPORT = "export"
+    ONLINE_SUBMIT = "online.submit"
+    NUMBER_BLOCK = "number.block"
+    NUMBER_UNBLOCK = "number.unblock"
 
 
 ACTIONS: tuple[str, ...] = tuple(a.value for a in Action)

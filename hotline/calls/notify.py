@@ -1,5 +1,6 @@
-"""The caller kept informed: when a call ends with a ticket, the caller is texted its short
-reference, once per ticket however many times it is asked."""
+"""The caller kept informed: when a call ends with a ticket (or a report comes in from the
+public page), the caller is texted its short reference, once per ticket however many times it
+is asked."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline import messaging
 from hotline.messaging.texts import text
-from hotline.models import Call, EventKind, NotificationKind, Ticket
+from hotline.models import Call, EventKind, NotificationKind, Ticket, TicketSource
 from hotline.phone import mask_number, normalize_number
 from hotline.tickets.workflow import SYSTEM, record
 
@@ -46,7 +47,8 @@ def text_caller(
         return False
     call = session.get(Call, ticket.call_id) if ticket.call_id is not None else None
     language = call.language if call is not None else None
-    body = text("sms.caller_ticket", language, ref=ticket.ref or ticket.number)
+    key = "sms.web_ticket" if ticket.source is TicketSource.WEB else "sms.caller_ticket"
+    body = text(key, language, ref=ticket.ref or ticket.number)
     sent = messaging.deliver(
         session,
         key=caller_key(ticket.id),

@@ -44,8 +44,10 @@ def deliver(
     send_sms: SendSms,
     commit: Callable[[], None],
     volunteer_id: int | None = None,
+    kept_body: str | None = None,
 ) -> bool:
-    """Send one keyed SMS unless it was already sent (or is being sent); True when sent now."""
+    """Send one keyed SMS unless it was already sent (or is being sent); True when sent now.
+    `kept_body` is what the row keeps instead of `body` (a one-time code is never stored)."""
     row = session.scalar(select(Notification).where(Notification.key == key))
     if row is None:
         row = Notification(
@@ -53,7 +55,7 @@ def deliver(
             kind=kind,
             volunteer_id=volunteer_id,
             to_number=to,
-            body=body,
+            body=body if kept_body is None else kept_body,
             due_at=due_at,
             attempts=0,
         )

@@ -63,6 +63,9 @@ KEYS: Mapping[str, frozenset[str]] = {
     "ivr.ticket_status.resolved": frozenset(),
     "ivr.ticket_status.closed": frozenset(),
     "sms.caller_ticket": frozenset({"ref"}),
+    # The public page (hotline.online): the one-time code, and a web report's reference.
+    "sms.online_code": frozenset({"code", "minutes"}),
+    "sms.web_ticket": frozenset({"ref"}),
     "callback.agent_prompt": frozenset({"ref"}),
     "callback.apology": frozenset(),
     "survey.call_question": frozenset({"ref"}),

@@ -24,6 +24,7 @@ class NotificationKind(enum.StrEnum):
     SLA = "sla"  # supervisors are told a ticket nears or passed its promised time
     SURVEY = "survey"  # a resident is asked how satisfied they are after resolution
     TRIAGE = "triage"  # a voicemail's urgent triage alerts the on-duty volunteer and supervisors
+    VERIFICATION = "verification"  # a resident's one-time code for the public page
 
 
 class NotificationStatus(enum.StrEnum):

@@ -64,25 +64,39 @@ def open_for_call(
         if call.category_code
         else None
     )
-    year = now.astimezone(ZoneInfo(timezone)).year
-    seq, number = next_number(session, year)
-    priority = Priority.URGENT if category and category.urgent else Priority.NORMAL
-    ticket = Ticket(
-        number=number,
-        year=year,
-        seq=seq,
-        call_id=call.id,
-        category=category,
-        priority=priority,
-        caller_number=call.from_number,
-        created_at=now,
-        due_at=clock.due_at(now, category, priority, sla_hours),
+    return open_ticket(
+        session,
+        Ticket(call_id=call.id, category=category, caller_number=call.from_number),
+        now=now,
+        timezone=timezone,
+        sla_hours=sla_hours,
     )
+
+
+def open_ticket(
+    session: Session,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    timezone: str,
+    sla_hours: int,
+    actor: workflow.Actor = workflow.SYSTEM,
+) -> Ticket:
+    """Open a new ticket (a call's or a web one, given its category, caller number and what
+    else is known): numbered, with a short reference, the community and address the directory
+    knows for the number where not given, its priority and clock, and its 'created' event."""
+    year = now.astimezone(ZoneInfo(timezone)).year
+    ticket.seq, ticket.number = next_number(session, year)
+    ticket.year = year
+    category = ticket.category
+    ticket.priority = Priority.URGENT if category and category.urgent else Priority.NORMAL
+    ticket.created_at = now
+    ticket.due_at = clock.due_at(now, category, ticket.priority, sla_hours)
     session.add(ticket)
     residents.fill_from_directory(session, ticket)
     session.flush()
     give_ref(session, ticket)
-    workflow.record(session, ticket, EventKind.CREATED, workflow.SYSTEM, now)
+    workflow.record(session, ticket, EventKind.CREATED, actor, now)
     return ticket
 
 

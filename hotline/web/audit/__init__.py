@@ -38,6 +38,9 @@ ACTION_LABELS: dict[str, Any] = {
     audit.Action.TRANSCRIPT_VIEW: _l("Transcript viewed"),
     audit.Action.TRANSCRIPT_EDIT: _l("Transcript edited"),
     audit.Action.EXPORT: _l("Export"),
+    audit.Action.ONLINE_SUBMIT: _l("Web report filed"),
+    audit.Action.NUMBER_BLOCK: _l("Number blocked"),
+    audit.Action.NUMBER_UNBLOCK: _l("Number unblocked"),
 }
 
 

@@ -43,6 +43,7 @@ ENUM_LABELS: Mapping[type[enum.Enum], Mapping[enum.Enum, object]] = {
         TicketSource.VOICEMAIL_EMPTY: _l("Empty voicemail, call back"),
         TicketSource.ABANDONED: _l("Hung up in the menu, call back"),
         TicketSource.FAILED: _l("Call failed, call back"),
+        TicketSource.WEB: _l("Reported on the web page"),
     },
     Priority: {
         Priority.NORMAL: _l("Normal"),

@@ -63,9 +63,10 @@ def _address() -> str:
 
 @limiter.request_filter
 def _unlimited() -> bool:
-    # Only the dashboard's POSTs carry limits: spare every other request the limiter's lookups
-    # (about 20 of its 50 us per request; the carrier's webhooks are a hot path).
-    return request.method != "POST" or request.blueprint != "dashboard"
+    # Only the dashboard's and the public page's POSTs carry limits: spare every other request
+    # the limiter's lookups (about 20 of its 50 us per request; the carrier's webhooks are a
+    # hot path).
+    return request.method != "POST" or request.blueprint not in ("dashboard", "online")
 
 
 def throttled(view: Callable[P, R]) -> Callable[P, R]:
