@@ -9,6 +9,7 @@ audited)."""
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,7 @@ from hotline.models import (
 )
 from hotline.recordings.files import stored_audio
 from hotline.refusal import N_, Refused
-from hotline.review.scope import PER_PAGE, NotVisible, Page, Scope, count_rows, page_of
+from hotline.review.scope import PER_PAGE, NotVisible, Page, Scope, page_of
 from hotline.tickets import workflow
 from hotline.tickets.lifecycle import attach_transcript
 
@@ -125,21 +126,30 @@ def _ordered(stmt: Select[*Ts]) -> Select[*Ts]:
 
 
 def review_queue(session: Session, page: int = 1, per_page: int = PER_PAGE) -> Page[QueueRow]:
-    """Unreviewed voicemails, urgent first (the triage's or the ticket's priority), then oldest."""
-    stmt = _ordered(
-        _queue(
-            select(Recording, Ticket, Transcript.text, case((_urgent(), True), else_=False))
-        ).outerjoin(
+    """Unreviewed voicemails, urgent first (the triage's or the ticket's priority), then oldest;
+    a page past the end gives the last page.
+
+    Counted once, then only the ids are sorted (a short row each, not the transcripts' text);
+    the page's few rows are loaded afterwards."""
+    total = session.scalar(_queue(select(func.count(Recording.id)))) or 0
+    page = min(page, max(1, math.ceil(total / per_page)))
+    ids = list(session.scalars(page_of(_ordered(_queue(select(Recording.id))), page, per_page)))
+    rows = session.execute(
+        select(Recording, Ticket, Transcript.text, case((_urgent(), True), else_=False))
+        .outerjoin(Ticket, Ticket.recording_id == Recording.id)
+        .outerjoin(
             Transcript,
             (Transcript.recording_id == Recording.id) & Transcript.current.is_(True),
         )
+        .where(Recording.id.in_(ids))
     )
-    rows = session.execute(page_of(stmt, page, per_page))
-    items = [
-        QueueRow(rec, ticket, None if text is None else _CJK_SPACE.sub("", text), bool(urgent))
+    found = {
+        rec.id: QueueRow(
+            rec, ticket, None if text is None else _CJK_SPACE.sub("", text), bool(urgent)
+        )
         for rec, ticket, text, urgent in rows
-    ]
-    return Page(items, page, per_page, count_rows(session, stmt))
+    }
+    return Page([found[i] for i in ids if i in found], page, per_page, total)
 
 
 def queue_counts(session: Session) -> QueueCounts:

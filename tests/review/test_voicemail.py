@@ -62,6 +62,24 @@ def test_the_queue_puts_urgent_first_then_the_oldest_and_leaves_out_the_done(
     assert vm.next_in_queue(session, after=by_ticket.id) == by_triage.id
 
 
+def test_the_queue_pages_keep_the_order_and_a_page_past_the_end_is_the_last(
+    session: Session,
+) -> None:
+    oldest_first = [stored_voicemail(None, age_hours=40 - hours)[0] for hours in range(5)]
+    urgent, _ = stored_voicemail(None, age_hours=1, urgent=True)
+    session.flush()
+    order = [urgent.id] + [recording.id for recording in oldest_first]
+
+    pages = [vm.review_queue(session, number, per_page=2) for number in (1, 2, 3)]
+    past_the_end = vm.review_queue(session, 9, per_page=2)
+
+    assert [row.recording.id for page in pages for row in page.items] == order
+    assert [page.total for page in pages] == [6, 6, 6] and pages[0].pages == 3
+    assert past_the_end.number == 3
+    assert [row.recording.id for row in past_the_end.items] == order[4:]
+    assert vm.review_queue(session, 1, per_page=4).items[0].urgent is True
+
+
 def test_a_correction_is_a_new_version_and_the_ticket_shows_it(session: Session) -> None:
     user = factories.UserFactory(role=Role.SUPERVISOR, display_name="王芳")
     recording, ticket = stored_voicemail(None)
