@@ -6,15 +6,31 @@ supervisor for anyone (back to the supervisors' page).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import segno
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from hotline import rota
 from hotline.extensions import db_session, now, settings
 from hotline.web.dashboard.auth import login_required, signed_in
-from hotline.web.rota import SUPERVISORS, bp, flash_refusal, record_leave, run_action, volunteer
+from hotline.web.rota import (
+    SUPERVISORS,
+    bp,
+    flash_refusal,
+    local_zone,
+    record_leave,
+    run_action,
+    volunteer,
+)
 from hotline.web.rota.forms import ActionForm, LeaveForm, OfferForm
+
+# My shifts shows the next few shifts open; later ones are folded by week.
+NEXT_SHOWN = 3
 
 
 @bp.post("/leave/<id:leave_id>/cancel")
@@ -106,19 +122,47 @@ def take_my_leave() -> ResponseReturnValue:
     return _my_page(volunteer_id, form)
 
 
+Week = tuple[date, list[rota.ShiftWindow]]
+
+
+def by_week(shifts: list[rota.ShiftWindow], zone: ZoneInfo) -> list[Week]:
+    """Shifts grouped by the local Monday of the week they start in, in order."""
+    weeks: dict[date, list[rota.ShiftWindow]] = {}
+    for shift in shifts:
+        day = shift.starts_at.astimezone(zone).date()
+        weeks.setdefault(day - timedelta(days=day.weekday()), []).append(shift)
+    return list(weeks.items())
+
+
+def subscription(feed_url: str) -> tuple[str, Markup]:
+    """The feed as a webcal:// address (phones open it in their calendar app, subscribed) and
+    that address as an inline SVG QR code, to scan from a computer's screen."""
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    code = segno.make(webcal, error="m")
+    # segno writes the SVG from the address alone: no user text reaches the markup.
+    svg = code.svg_inline(scale=4, border=2, svgclass="qr", lineclass=None, title=_("iCal QR code"))
+    return webcal, Markup(svg)  # noqa: S704
+
+
 def _my_page(volunteer_id: int, leave_form: LeaveForm) -> ResponseReturnValue:
     session = db_session()
     moment = now()
     token = rota.feed_token(session, volunteer_id)
     session.commit()
+    shifts = rota.upcoming_shifts(session, volunteer_id, moment)
+    feed_url = settings().public_base_url + url_for(".feed", token=token)
+    webcal, qr = subscription(feed_url)
     return render_template(
         "rota/mine.html",
-        shifts=rota.upcoming_shifts(session, volunteer_id, moment),
+        next_shifts=shifts[:NEXT_SHOWN],
+        later_weeks=by_week(shifts[NEXT_SHOWN:], local_zone()),
         available=rota.available_swaps(session, volunteer_id, moment),
         offered=rota.swaps_offered_by(session, volunteer_id, moment),
         leave=rota.upcoming_leave(session, moment, volunteer_id=volunteer_id),
         leave_form=leave_form,
-        feed_url=settings().public_base_url + url_for(".feed", token=token),
+        feed_url=feed_url,
+        webcal_url=webcal,
+        feed_qr=qr,
         action=ActionForm(),
         now=moment,
     )
