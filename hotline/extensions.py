@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import make_engine, make_session_factory
+from hotline.metrics import metered
 from hotline.settings import Settings
 from hotline.telephony import Telephony
 from hotline.telephony.twilio_rest import TwilioTelephony
@@ -68,12 +69,16 @@ def now() -> datetime:
 
 
 def init_telephony(app: Flask, settings: Settings, telephony: Telephony | None) -> None:
-    """Attach the carrier adapter: the given one (tests, simulator) or Twilio's REST API."""
-    app.extensions["hotline.telephony"] = telephony or TwilioTelephony(
-        settings.carrier_account_sid,
-        settings.carrier_auth_token,
-        settings.carrier_api_base_url,
-        settings.sms_from_number,
+    """Attach the carrier adapter (the given one, for tests and the simulator, or Twilio's REST
+    API), its SMS counted for /metrics."""
+    app.extensions["hotline.telephony"] = metered(
+        telephony
+        or TwilioTelephony(
+            settings.carrier_account_sid,
+            settings.carrier_auth_token,
+            settings.carrier_api_base_url,
+            settings.sms_from_number,
+        )
     )
 
 

@@ -13,6 +13,10 @@ Beat: `LeasedScheduler` (`celery -A worker beat -S hotline.tasks.ops:LeasedSched
 jobs only while it holds the `beat` lease (a sweep_lock row renewed every tick, lapsing 60 s
 after its holder stopped), so a second beat started by mistake, or as a standby on another
 machine, sends nothing until the first one is gone. Each job it sends records beat's heartbeat.
+
+Metrics: every job's duration and failures (hotline_job_seconds, hotline_job_failures_total)
+are counted from Celery's task signals; the worker's main process serves them on
+HOTLINE_WORKER_METRICS_LISTEN (summed over its pool with PROMETHEUS_MULTIPROC_DIR set).
 """
 
 from __future__ import annotations
@@ -23,14 +27,23 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from celery import shared_task
 from celery.beat import PersistentScheduler, ScheduleEntry
-from celery.signals import celeryd_after_setup, worker_process_init
+from celery.signals import (
+    celeryd_after_setup,
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_retry,
+    worker_process_init,
+)
 
-from hotline import locks
+from hotline import locks, metrics
 from hotline.extensions import database, now, settings
 from hotline.ops import health
 from hotline.tasks.transcription import job_tools
@@ -47,10 +60,71 @@ TRANSCRIPTION_QUEUE = "transcription"
 _worker = {"hostname": socket.gethostname(), "transcribes": False}
 
 
+# Start times of the jobs running in this process, by task id.
+_running: dict[str, float] = {}
+
+
 @celeryd_after_setup.connect
 def _remember_worker(sender: str, instance: Any, **_: Any) -> None:
     _worker["hostname"] = sender
     _worker["transcribes"] = TRANSCRIPTION_QUEUE in instance.app.amqp.queues.consume_from
+    listen, token = exporter_settings()
+    if listen:
+        _serve_metrics(listen, token)
+
+
+def _serve_metrics(listen: str, token: str) -> None:
+    """Serve /metrics (this worker's pool, for the bearer of `token`) from a daemon thread."""
+    host, _, port = listen.rpartition(":")
+
+    def exporter(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found\n"]
+        if not metrics.authorized(environ.get("HTTP_AUTHORIZATION"), token):
+            start_response("401 Unauthorized", [("WWW-Authenticate", "Bearer")])
+            return [b"bearer token required\n"]
+        start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE)])
+        return [metrics.exposition()]
+
+    server = make_server(host.strip("[]"), int(port), exporter, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    logger.info("worker metrics on http://%s/metrics", listen)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base's name)
+        """Scrapes are not logged."""
+
+
+@shared_task(name="hotline.tasks.ops.exporter_settings")
+def exporter_settings() -> tuple[str, str]:
+    """Where the worker's metrics are served and the token they ask for (read in the app)."""
+    config = settings()
+    return config.worker_metrics_listen, config.metrics_token
+
+
+@task_prerun.connect
+def _job_started(task_id: str, **_: Any) -> None:
+    _running[task_id] = time.perf_counter()
+
+
+@task_postrun.connect
+def _job_ended(task_id: str, task: Any, **_: Any) -> None:
+    started = _running.pop(task_id, None)
+    if started is not None:
+        metrics.JOB_SECONDS.labels(task.name).observe(time.perf_counter() - started)
+
+
+@task_failure.connect
+def _job_failed(sender: Any, exception: BaseException, **_: Any) -> None:
+    metrics.JOB_FAILURES.labels(sender.name, type(exception).__name__).inc()
+
+
+@task_retry.connect
+def _job_retried(sender: Any, reason: object, **_: Any) -> None:
+    cause = type(reason).__name__ if isinstance(reason, BaseException) else "retry"
+    metrics.JOB_FAILURES.labels(sender.name, f"retry:{cause}").inc()
 
 
 @worker_process_init.connect
