@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
+from flask.cli import with_appcontext
 
 from hotline.extensions import db_session, now, settings
 from hotline.rota.cadence import first_instant
@@ -27,6 +28,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M"]
     type=click.DateTime(DATE_FORMATS),
     help="Local date or time to reconcile up to (default: now).",
 )
+@with_appcontext
 def command(since: datetime, until: datetime | None) -> None:
     """Ask the carrier for calls and recordings since DATE; add the calls, final statuses and
     recordings our webhooks missed, and queue the recordings' downloads."""
