@@ -32,6 +32,7 @@ def create_app(
     from hotline.web.headers import init_security_headers
     from hotline.web.kpi import init_kpi_pages
     from hotline.web.ops import init_ops
+    from hotline.web.photos import init_photo_pages
     from hotline.web.review import init_review_pages
     from hotline.web.rota import init_rota_pages
     from hotline.web.search import init_search_pages
@@ -63,5 +64,6 @@ def create_app(
     init_dispatch_pages(app)
     init_audit_pages(app)
     init_ops(app)
+    init_photo_pages(app)
     commands.init_app(app)
     return app

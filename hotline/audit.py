@@ -41,6 +41,9 @@ class Action(enum.StrEnum):
     ONLINE_SUBMIT = "online.submit"
     NUMBER_BLOCK = "number.block"
     NUMBER_UNBLOCK = "number.unblock"
+    # Ticket photos (hotline.photos): added on the dashboard, viewed there or by a signed link.
+    PHOTO_ADD = "photo.add"
+    PHOTO_VIEW = "photo.view"
 
 
 ACTIONS: tuple[str, ...] = tuple(a.value for a in Action)

@@ -22,6 +22,7 @@ from hotline.models import (
     TicketStatus,
     Volunteer,
 )
+from hotline.photos import PhotoLinks, has_photos
 from hotline.refusal import N_
 from hotline.tickets import workflow
 from hotline.tickets.lifecycle import OPEN_STATUSES
@@ -95,12 +96,13 @@ def _still_current(session: Session, event: TicketEvent) -> bool:
     return latest == event.id and event.ticket.status in OPEN_STATUSES
 
 
-def assignment_sms(ticket: Ticket, note: str) -> str:
-    """What the technician is sent: reference, category, community, address, note, commands."""
+def assignment_sms(ticket: Ticket, note: str, photos_url: str = "") -> str:
+    """What the technician is sent: reference, category, community, address, note, commands,
+    and the link to the ticket's photos when it has some."""
     short = note.strip()
     if len(short) > SMS_NOTE_CHARS:
         short = short[: SMS_NOTE_CHARS - 1] + "…"
-    return text(
+    body = text(
         "sms.dispatch_assigned",
         ref=ticket.ref or ticket.number,
         category=ticket.category.name_zh if ticket.category else "—",
@@ -108,6 +110,7 @@ def assignment_sms(ticket: Ticket, note: str) -> str:
         address=ticket.address or "—",
         note=short or "—",
     )
+    return body + text("sms.dispatch_photos", url=photos_url) if photos_url else body
 
 
 def send_assignment(
@@ -117,9 +120,11 @@ def send_assignment(
     send_sms: outbox.SendSms,
     *,
     commit: Callable[[], None],
+    photo_links: PhotoLinks | None = None,
 ) -> bool:
     """Text the technician of an assignment event, once; nothing if it was replaced since or
-    went to a volunteer. True when sent now."""
+    went to a volunteer. With `photo_links`, a ticket with photos gets a signed link to them,
+    working for the links' lifetime from `now`. True when sent now."""
     event = session.get(TicketEvent, event_id)
     if event is None or event.kind is not EventKind.ASSIGNED or event.field != "technician":
         return False
@@ -127,12 +132,15 @@ def send_assignment(
     technician = ticket.technician
     if technician is None or not _still_current(session, event):
         return False
+    photos_url = ""
+    if photo_links is not None and has_photos(session, ticket.id):
+        photos_url = photo_links.url(ticket.id, now)
     return outbox.deliver(
         session,
         key=_dispatch_key(event.id),
         kind=NotificationKind.DISPATCH,
         to=technician.mobile,
-        body=assignment_sms(ticket, event.note),
+        body=assignment_sms(ticket, event.note, photos_url),
         due_at=event.at,
         now=now,
         send_sms=send_sms,

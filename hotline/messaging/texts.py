@@ -82,6 +82,7 @@ KEYS: Mapping[str, frozenset[str]] = {
     "ticket.summary.transcript_empty": frozenset(),
     # Dispatch and the survey (hotline.dispatch): technicians' SMS and the replies to SMS.
     "sms.dispatch_assigned": frozenset({"ref", "category", "community", "address", "note"}),
+    "sms.dispatch_photos": frozenset({"url"}),
     "sms.dispatch_declined": frozenset({"ref", "number", "name", "note"}),
     "sms.reply_accepted": frozenset({"ref"}),
     "sms.reply_done": frozenset({"ref"}),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline import dispatch, locks
 from hotline.extensions import database, db_session, now, settings, telephony
+from hotline.photos import PhotoLinks
 
 # Longer than any sweep takes; a worker that died mid-sweep blocks the next ones this long.
 LOCK_TTL = timedelta(minutes=10)
@@ -23,7 +24,14 @@ RETRY = {"autoretry_for": (OperationalError,), "max_retries": 3, "retry_backoff"
 def notify_assignment(event_id: int) -> None:
     """Text the technician of an assignment event (at most once; nothing if replaced since)."""
     session = db_session()
-    dispatch.send_assignment(session, event_id, now(), telephony().send_sms, commit=session.commit)
+    dispatch.send_assignment(
+        session,
+        event_id,
+        now(),
+        telephony().send_sms,
+        commit=session.commit,
+        photo_links=PhotoLinks.of(settings()),
+    )
 
 
 @shared_task(name="hotline.tasks.dispatch.notify_decline", acks_late=True, **RETRY)
@@ -36,11 +44,17 @@ def notify_decline(event_id: int) -> None:
 @shared_task(name="hotline.tasks.dispatch.resend_assignments", acks_late=True)
 def resend_assignments() -> None:
     """Send the job SMS of recent assignments whose task was lost (each at most once)."""
+    links = PhotoLinks.of(settings())
 
     def sweep(session: Session, at: datetime) -> int:
         return sum(
             dispatch.send_assignment(
-                session, event_id, at, telephony().send_sms, commit=session.commit
+                session,
+                event_id,
+                at,
+                telephony().send_sms,
+                commit=session.commit,
+                photo_links=links,
             )
             for event_id in dispatch.unsent_assignments(session, at, RESEND_WINDOW)
         )

@@ -68,6 +68,7 @@ ENUM_LABELS: Mapping[type[enum.Enum], Mapping[enum.Enum, object]] = {
         EventKind.SMS: _l("SMS"),
         EventKind.SLA: _l("Deadline alert"),
         EventKind.RATED: _l("Satisfaction rated"),
+        EventKind.PHOTO: _l("Photo added"),
     },
     Role: {
         Role.ADMIN: _l("Administrator"),

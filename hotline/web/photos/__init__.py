@@ -1,0 +1,15 @@
+"""Ticket photos on the web: shown and added on the ticket page (those who may see the
+ticket), and the public page a technician's signed link opens (that ticket's photos only, until
+the link expires). Every photo served and added is audited."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_photo_pages(app: Flask) -> None:
+    """Register the photo routes and the ticket page's photo panel."""
+    from hotline.web.photos.routes import bp, ticket_photos
+
+    app.register_blueprint(bp)
+    app.add_template_global(ticket_photos, "ticket_photos")
