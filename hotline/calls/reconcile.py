@@ -30,7 +30,7 @@ from hotline.calls.outcome import (
 )
 from hotline.ivr.model import Flow
 from hotline.models import Recording
-from hotline.telephony import CarrierCall, CarrierRecording, Telephony
+from hotline.telephony import CarrierCall, CarrierRecording, Telephony, TelephonyError
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ class Reconciliation:
     # Items whose write failed (a webhook for the same call at the same moment): the next
     # run takes them again.
     failed: int = 0
+    # Why the carrier's recordings could not be listed ("" when they were).
+    recordings_unlisted: str = ""
     enqueue_recordings: list[int] = field(default_factory=list)
     text_callers: list[int] = field(default_factory=list)
 
@@ -66,6 +68,11 @@ class Reconciliation:
             f" {len(self.enqueue_recordings)} queued for download,"
             f" {self.recordings_skipped} recordings of unknown calls skipped,"
             f" {self.failed} failed"
+            + (
+                f"; recordings not listed: {self.recordings_unlisted}"
+                if self.recordings_unlisted
+                else ""
+            )
         )
 
 
@@ -84,8 +91,16 @@ def reconcile(
     """Fill in what the webhooks missed in [since, until): calls, final statuses, recordings.
     The caller queues `enqueue_recordings` and `text_callers` once this returns (committed)."""
     calls = [c for c in carrier.list_calls(since, until) if _to_the_line(c)]
-    recordings = carrier.list_recordings(since, until)
-    result = Reconciliation(calls_listed=len(calls), recordings_listed=len(recordings))
+    try:
+        recordings = carrier.list_recordings(since, until)
+        unlisted = ""
+    except TelephonyError as exc:
+        # Calls are worth reconciling on their own (Somleng lists recordings per call only).
+        logger.warning("recordings not reconciled: %s", exc)
+        recordings, unlisted = [], str(exc)
+    result = Reconciliation(
+        calls_listed=len(calls), recordings_listed=len(recordings), recordings_unlisted=unlisted
+    )
     progress(f"carrier lists {len(calls)} calls to the line and {len(recordings)} recordings")
     steps = [
         *((c.sid, _replay_call(flow, policy, c, now)) for c in calls if _call_over(c, now)),

@@ -103,3 +103,18 @@ def test_an_unreachable_carrier_is_a_clear_error(
     assert result.exit_code == 1
     assert "Error: listing Calls failed: HTTP 503" in result.stderr
     assert session.scalars(select(Call)).all() == []
+
+
+def test_calls_are_reconciled_where_the_carrier_lists_no_recordings(
+    app: Flask, session: Session, carrier: FakeCarrier, categories: None
+) -> None:
+    carrier.lists_recordings = False
+    ended = utcnow() - timedelta(minutes=20)
+    carrier.add_call(CALL_SID, started=ended - timedelta(seconds=40), ended=ended)
+
+    result = reconcile(app, "2026-01-01")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("; recordings not listed: listing Recordings failed: HTTP 404\n")
+    assert "1 calls created" in result.stdout
+    assert session.scalars(select(Call)).one().call_sid == CALL_SID

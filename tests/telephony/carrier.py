@@ -43,6 +43,8 @@ class FakeCarrier:
     # even when the API has a prefix (as Twilio's are).
     next_page_host: str = ""
     next_page_without_prefix: bool = False
+    # False: no account-wide Recordings list (Somleng lists recordings per call only).
+    lists_recordings: bool = True
     requests: list[str] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
 
@@ -197,7 +199,8 @@ def _handler(carrier: FakeCarrier) -> type[BaseHTTPRequestHandler]:
             carrier.requests.append(self.path)
             carrier.authorizations.append(self.headers.get("Authorization", ""))
             parts = urlsplit(self.path)
-            lists = {f"{carrier.account_path}/{r}.json": r for r in ("Calls", "Recordings")}
+            resources = ("Calls", "Recordings") if carrier.lists_recordings else ("Calls",)
+            lists = {f"{carrier.account_path}/{r}.json": r for r in resources}
             if self.headers.get("Authorization") != expected:
                 self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
             elif carrier.failures:
