@@ -60,6 +60,8 @@ ACTION_LABELS: dict[str, Any] = {
     audit.Action.NUMBER_UNBLOCK: _l("Number unblocked"),
     audit.Action.PHOTO_ADD: _l("Photo added"),
     audit.Action.PHOTO_VIEW: _l("Photo viewed"),
+    audit.Action.PHOTO_ADD: _l("Photo added"),
+    audit.Action.PHOTO_VIEW: _l("Photo viewed"),
 }
 
 
