@@ -10,12 +10,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.models import Call, CallOutcome, Category, Recording, SwapRequest, Ticket
+from hotline.models import (
+    Call,
+    CallOutcome,
+    Category,
+    Recording,
+    SwapRequest,
+    SwapStatus,
+    Ticket,
+)
 from hotline.review.scope import Scope
 from hotline.review.voicemail import QueueCounts, queue_counts
 from hotline.rota.chain import ShiftWindow
 from hotline.rota.duty import OnDuty, on_duty, shifts_between, upcoming_shifts
-from hotline.rota.swaps import available_swaps
+from hotline.rota.swaps import available_swaps, swaps_offered_by
 from hotline.tickets.clock import instant, warn_due
 from hotline.tickets.lifecycle import OPEN_STATUSES
 
@@ -52,6 +60,7 @@ class Mine:
     on_duty_now: bool
     calls: list[tuple[Call, str | None]]  # the calls they took (ticket number), newest first
     swaps: list[SwapRequest]  # offers by others they could take, soonest first
+    waiting: list[SwapRequest]  # their own offers nobody took yet or awaiting approval
 
 
 def _local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
@@ -136,8 +145,8 @@ def today(session: Session, now: datetime, timezone: str) -> Today:
 
 
 def mine(session: Session, scope: Scope, now: datetime) -> Mine | None:
-    """A volunteer's next shift, the calls they took and the swaps they could take; None for
-    a login not linked to a volunteer."""
+    """A volunteer's next shift, the calls they took, the swaps they could take and their own
+    swaps still waiting; None for a login not linked to a volunteer."""
     volunteer_id = scope.volunteer_id
     if volunteer_id is None:
         return None
@@ -158,4 +167,9 @@ def mine(session: Session, scope: Scope, now: datetime) -> Mine | None:
         on_duty_now=current is not None,
         calls=calls,
         swaps=available_swaps(session, volunteer_id, now)[:LISTED],
+        waiting=[
+            swap
+            for swap in swaps_offered_by(session, volunteer_id, now)
+            if swap.status in (SwapStatus.OFFERED, SwapStatus.TAKEN)
+        ][:LISTED],
     )

@@ -110,7 +110,20 @@ def test_a_volunteers_corner(session: Session) -> None:
         ends_at=NOW + timedelta(days=2, hours=8),
         status=SwapStatus.OFFERED,
     )
-    session.add(offer)
+    mine_offered = SwapRequest(
+        offered_by_id=me.id,
+        starts_at=NOW + timedelta(days=1),
+        ends_at=NOW + timedelta(days=1, hours=2),
+        status=SwapStatus.TAKEN,
+        taken_by_id=other.id,
+    )
+    mine_withdrawn = SwapRequest(
+        offered_by_id=me.id,
+        starts_at=NOW + timedelta(days=1, hours=2),
+        ends_at=NOW + timedelta(days=1, hours=4),
+        status=SwapStatus.CANCELLED,
+    )
+    session.add_all([offer, mine_offered, mine_withdrawn])
     session.flush()
 
     mine = home.mine(session, Scope.for_user(Role.VOLUNTEER, me.id), NOW)
@@ -120,6 +133,7 @@ def test_a_volunteers_corner(session: Session) -> None:
     assert not mine.on_duty_now
     assert [(c.id, n) for c, n in mine.calls] == [(took.id, ticket.number)]
     assert [s.id for s in mine.swaps] == [offer.id]
+    assert [s.id for s in mine.waiting] == [mine_offered.id]  # the withdrawn one is settled
     assert home.mine(session, Scope.for_user(Role.VOLUNTEER, None), NOW) is None
 
 

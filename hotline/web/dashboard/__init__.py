@@ -80,7 +80,9 @@ def init_dashboard(app: Flask) -> None:
     """Attach login, CSRF, translations and the dashboard blueprint."""
     from hotline.web.dashboard import (
         callbacks,  # noqa: F401  (its routes join the blueprint)
+        cards,
         labels,
+        visits,  # noqa: F401  (its route joins the blueprint)
     )
     from hotline.web.dashboard.errors import init_error_pages
     from hotline.web.dashboard.routes import bp
@@ -108,6 +110,7 @@ def init_dashboard(app: Flask) -> None:
         event_label=labels.event_label,
         category_name=labels.category_name,
         phone=labels.phone,
+        label_cells=cards.label_cells,
     )
     app.context_processor(_template_context)
     app.url_map.converters["id"] = RowId  # before the blueprints' routes are added
