@@ -31,6 +31,7 @@ def create_app(
     from hotline.web.dispatch import init_dispatch_pages
     from hotline.web.headers import init_security_headers
     from hotline.web.kpi import init_kpi_pages
+    from hotline.web.online import init_online_pages
     from hotline.web.ops import init_ops
     from hotline.web.photos import init_photo_pages
     from hotline.web.review import init_review_pages
@@ -64,6 +65,7 @@ def create_app(
     init_dispatch_pages(app)
     init_audit_pages(app)
     init_ops(app)
+    init_online_pages(app)
     init_photo_pages(app)
     commands.init_app(app)
     return app

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -291,6 +292,46 @@ def add_note(
     if not note:
         raise TicketError(N_("the note is empty"))
     return record(session, ticket, EventKind.NOTE, actor, now, note=note)
+
+
+def set_visit(
+    session: Session,
+    ticket: Ticket,
+    start: datetime | None,
+    end: datetime | None,
+    actor: Actor,
+    now: datetime,
+    *,
+    timezone: str,
+) -> TicketEvent | None:
+    """Set the technician's promised arrival window (shown to the resident), or clear it with
+    neither; an event (the window in local time) when it changed."""
+    if (start is None) != (end is None):
+        raise TicketError(N_("give both ends of the visit window, or neither"))
+    if start is not None and end is not None and end <= start:
+        raise TicketError(N_("the visit window must end after it starts"))
+    before = _window(ticket.visit_from, ticket.visit_until, timezone)
+    after = _window(start, end, timezone)
+    if before == after:
+        return None
+    ticket.visit_from, ticket.visit_until = start, end
+    return record(
+        session,
+        ticket,
+        EventKind.FIELD,
+        actor,
+        now,
+        field="visit",
+        from_value=before,
+        to_value=after,
+    )
+
+
+def _window(start: datetime | None, end: datetime | None, timezone: str) -> str:
+    if start is None or end is None:
+        return ""
+    zone = ZoneInfo(timezone)
+    return f"{start.astimezone(zone):%Y-%m-%d %H:%M} – {end.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 LOW_SCORES = frozenset({1, 2})

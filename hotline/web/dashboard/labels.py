@@ -100,6 +100,7 @@ FIELD_LABELS: Mapping[str, object] = {
     "resident_name": _l("Resident's name"),
     "technician": _l("Technician"),
     "volunteer": _l("Volunteer"),
+    "visit": _l("Visit window"),
 }
 
 

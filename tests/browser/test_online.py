@@ -1,0 +1,74 @@
+"""The residents' public page on a 390-px phone in Chromium: number, SMS code, the report with
+a photo, the confirmation and My tickets; nothing scrolls sideways. Screenshots in
+var/screenshots/online-*.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import Ticket, TicketPhoto
+from hotline.telephony import FakeTelephony
+from hotline.tickets import intake
+from tests.browser.conftest import overflow_x, screenshot
+from tests.factories import CommunityFactory
+from tests.online.conftest import NUMBER, jpeg, texted_code
+
+
+def test_a_resident_reports_a_leak_with_a_photo_and_follows_it(
+    phone: Page, live_url: str, session: Session, telephony: FakeTelephony, tmp_path: Path
+) -> None:
+    intake.ensure_categories(session)
+    for n in range(27):
+        CommunityFactory(name=f"幸福里{n}社区")
+    CommunityFactory(name="东湖社区")
+    session.commit()
+    photo = tmp_path / "leak.jpg"
+    photo.write_bytes(jpeg(800, 600))
+
+    phone.goto(f"{live_url}/r")
+    assert overflow_x(phone) == 0
+    screenshot(phone, "online-1-number")
+    phone.fill("input[name=number]", "138 0013 8000")
+    with phone.expect_navigation():
+        phone.click("button.primary")
+
+    phone.fill("input[name=code]", texted_code(telephony))
+    screenshot(phone, "online-2-code")
+    with phone.expect_navigation():
+        phone.click("button.primary")
+
+    assert "我要报修" in phone.inner_text("h1")
+    phone.check("label.choice:has-text('管网维修') input")
+    phone.fill("#community-filter", "东湖")
+    assert phone.locator("#community option").count() == 2  # the prompt and 东湖社区
+    phone.select_option("#community", label="东湖社区")
+    phone.fill("input[name=address]", "3栋2单元501")
+    phone.fill("textarea[name=description]", "厨房水管漏水，地上都是水")
+    phone.set_input_files("input[name=photos]", str(photo))
+    assert overflow_x(phone) == 0
+    screenshot(phone, "online-3-report")
+    with phone.expect_navigation():
+        phone.click("button.primary")
+
+    ticket = session.scalars(select(Ticket).where(Ticket.caller_number == NUMBER)).one()
+    assert ticket.ref is not None and phone.inner_text("#ref") == ticket.ref
+    assert overflow_x(phone) == 0
+    screenshot(phone, "online-4-done")
+    assert session.scalars(select(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id)).all()
+
+    with phone.expect_navigation():
+        phone.click("a.button.primary")
+    card = phone.locator(f"#ticket-{ticket.number}")
+    assert "东湖社区" in card.inner_text() and "您添加了照片" in card.inner_text()
+    assert overflow_x(phone) == 0
+    screenshot(phone, "online-5-mine")
+
+    with phone.expect_navigation():
+        phone.click("header .lang button")
+    assert "My tickets" in phone.inner_text("h1")
+    assert overflow_x(phone) == 0
+    screenshot(phone, "online-6-mine-en")
