@@ -4,8 +4,6 @@ ticket's signed link; every add and every view is audited."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ from hotline.audit import Action, record
 from hotline.db import utcnow
 from hotline.models import EventKind, Ticket, TicketEvent, TicketPhoto
 from hotline.photos.accept import PhotoRefused, ProcessedPhoto
+from hotline.recordings.files import written_atomically
 from hotline.refusal import N_
 from hotline.review import Scope, visible_ticket
 from hotline.review.voicemail import Actor
@@ -64,7 +63,8 @@ def attach_photo(
         raise PhotoRefused(N_("A ticket holds at most %(count)s photos."), count=MAX_PER_TICKET)
     at = at or utcnow()
     relative = Path(FOLDER, f"{at:%Y}", f"{at:%m}", f"{ticket.id}-{processed.sha256}.jpg")
-    _write_atomically(directory / relative, processed.data)
+    with written_atomically(directory / relative) as out:
+        out.write(processed.data)
     photo = TicketPhoto(
         ticket_id=ticket.id,
         path=relative.as_posix(),
@@ -84,23 +84,6 @@ def attach_photo(
     )
     session.flush()
     return photo
-
-
-def _write_atomically(dest: Path, data: bytes) -> None:
-    """Write `data` to `dest` whole or not at all: a temporary file beside it, synced, then
-    renamed into place (the dot keeps it out of listings)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        temp.replace(dest)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def add_photo(

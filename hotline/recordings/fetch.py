@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +13,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 import requests
 import urllib3
 
-from hotline.recordings.files import DownloadFailed, NotReady, StoredFile
+from hotline.recordings.files import DownloadFailed, NotReady, StoredFile, written_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -164,44 +162,23 @@ def _store(
 ) -> StoredFile:
     """Write the body next to `dest` and rename it into place only once it is complete, whole
     and audio; stop at the size limit or the deadline."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    # Same directory as dest, so the rename is atomic; the dot keeps it out of directory listings.
-    fd, temp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            head = b""
-            for chunk in _chunks(response, deadline, policy, url):
-                if len(head) < _MAGIC_BYTES:
-                    head += chunk[: _MAGIC_BYTES - len(head)]
-                    if len(head) == _MAGIC_BYTES and not _is_audio(head):
-                        raise DownloadFailed(f"{_display(url)} is not audio (starts {head!r})")
-                size += len(chunk)
-                if size > policy.max_bytes:
-                    raise DownloadFailed(
-                        f"{_display(url)} is over the limit of {policy.max_bytes} bytes"
-                    )
-                out.write(chunk)
-                digest.update(chunk)
-            if not _is_audio(head):
-                raise DownloadFailed(f"{_display(url)} is not audio (starts {head!r})")
-            out.flush()
-            os.fsync(out.fileno())
-        temp.replace(dest)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(dest.parent)
+    with written_atomically(dest) as out:
+        head = b""
+        for chunk in _chunks(response, deadline, policy, url):
+            if len(head) < _MAGIC_BYTES:
+                head += chunk[: _MAGIC_BYTES - len(head)]
+                if len(head) == _MAGIC_BYTES and not _is_audio(head):
+                    raise DownloadFailed(f"{_display(url)} is not audio (starts {head!r})")
+            size += len(chunk)
+            if size > policy.max_bytes:
+                raise DownloadFailed(
+                    f"{_display(url)} is over the limit of {policy.max_bytes} bytes"
+                )
+            out.write(chunk)
+            digest.update(chunk)
+        if not _is_audio(head):
+            raise DownloadFailed(f"{_display(url)} is not audio (starts {head!r})")
     logger.info("stored %s (%d bytes)", dest, size)
     return StoredFile(dest, digest.hexdigest(), size)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # The rename is only durable once the directory entry itself reaches the disk.
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

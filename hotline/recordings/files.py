@@ -1,9 +1,15 @@
-"""The recordings store and what a download can end in: the stored file, or why there is none."""
+"""The recordings store and what a download can end in: the stored file, or why there is none.
+Files reach the store whole or not at all (`written_atomically`), recordings and photos alike."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from hotline.models import Recording
 
@@ -43,3 +49,28 @@ def stored_audio(recording: Recording, recordings_dir: Path) -> Path | None:
         return None
     path = recordings_dir / recording.local_path
     return path if path.is_file() and path.stat().st_size == recording.size_bytes else None
+
+
+@contextmanager
+def written_atomically(dest: Path) -> Iterator[BinaryIO]:
+    """A file to write `dest` through: it appears at `dest` whole, synced to disk, when the
+    block ends, and not at all if the block raises."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # Same directory as dest, so the rename is atomic; the dot keeps it out of directory listings.
+    fd, temp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        temp.replace(dest)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    # The rename is only durable once the directory entry itself reaches the disk.
+    directory = os.open(dest.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
