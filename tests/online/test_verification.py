@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Notification, NotificationKind, VerificationCode
 from hotline.online import blocking, verification
+from hotline.review.voicemail import Actor
 from hotline.telephony import FakeTelephony
 from tests.factories import UserFactory
 from tests.online.conftest import NOW, NUMBER, SECRET, texted_code
@@ -119,7 +120,7 @@ def test_sends_are_limited_per_address(session: Session, telephony: FakeTelephon
 
 def test_a_blocked_number_gets_no_code(session: Session, telephony: FakeTelephony) -> None:
     user = UserFactory()
-    blocking.block(session, "13800138000", "abuse", user_id=user.id, username="u", address="")
+    blocking.block(session, "13800138000", "abuse", Actor(user.id, "u"))
 
     with pytest.raises(verification.NumberBlocked):
         send(session, telephony)
@@ -131,7 +132,7 @@ def test_a_number_blocked_after_its_code_was_sent_cannot_use_it(
 ) -> None:
     send(session, telephony)
     user = UserFactory()
-    blocking.block(session, NUMBER, "", user_id=user.id, username="u", address="")
+    blocking.block(session, NUMBER, "", Actor(user.id, "u"))
 
     with pytest.raises(verification.NumberBlocked):
         verification.check_code(session, NUMBER, texted_code(telephony), NOW, secret=SECRET)

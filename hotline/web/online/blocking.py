@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from hotline.extensions import db_session
 from hotline.models import Role
 from hotline.online import blocking
+from hotline.review.voicemail import Actor
 from hotline.web.audit import client_address
 from hotline.web.dashboard.auth import login_required, signed_in
 from hotline.web.dashboard.forms import Form
@@ -36,6 +37,11 @@ class UnblockForm(Form):
 def _supervisor() -> None:
     if signed_in().role not in SUPERVISORS:
         abort(403)
+
+
+def _by() -> Actor:
+    user = signed_in()
+    return Actor(user.id, user.username, client_address())
 
 
 def _page(form: BlockForm, code: int = 200) -> ResponseReturnValue:
@@ -62,16 +68,9 @@ def block() -> ResponseReturnValue:
     form = BlockForm()
     if not form.validate_on_submit():
         return _page(form, 400)
-    session, user = db_session(), signed_in()
+    session = db_session()
     try:
-        row = blocking.block(
-            session,
-            form.number.data,
-            form.reason.data or "",
-            user_id=user.id,
-            username=user.username,
-            address=client_address(),
-        )
+        row = blocking.block(session, form.number.data, form.reason.data or "", _by())
     except blocking.BlockRefused as refused:
         session.rollback()
         flash(_(refused.message, **refused.params), "error")
@@ -88,10 +87,8 @@ def unblock(block_id: int) -> ResponseReturnValue:
     _supervisor()
     if not UnblockForm().validate_on_submit():
         abort(400)
-    session, user = db_session(), signed_in()
-    row = blocking.unblock(
-        session, block_id, user_id=user.id, username=user.username, address=client_address()
-    )
+    session = db_session()
+    row = blocking.unblock(session, block_id, _by())
     if row is None:
         abort(404)
     session.commit()
