@@ -10,6 +10,7 @@ from hotline.photos.accept import (
     PhotoRefused,
     ProcessedPhoto,
     accept_photo,
+    too_large,
 )
 from hotline.photos.links import PhotoLinks
 from hotline.photos.store import (
@@ -38,6 +39,7 @@ __all__ = [
     "has_photos",
     "photos_of",
     "shared_photos",
+    "too_large",
     "view_photo",
     "view_shared_photo",
 ]

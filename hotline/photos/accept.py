@@ -45,10 +45,7 @@ def accept_photo(data: bytes, max_bytes: int) -> ProcessedPhoto:
     """Check an uploaded photo by its content and re-encode it without metadata; PhotoRefused
     if it is over `max_bytes`, not a JPEG, PNG or WebP picture, unreadable or too large."""
     if len(data) > max_bytes:
-        raise PhotoRefused(
-            N_("The photo is larger than %(megabytes)s MB."),
-            megabytes=f"{max_bytes / 1_000_000:g}",
-        )
+        raise too_large(max_bytes)
     if not data:
         raise PhotoRefused(N_("The file is empty."))
     try:
@@ -72,6 +69,13 @@ def accept_photo(data: bytes, max_bytes: int) -> ProcessedPhoto:
         width=picture.width,
         height=picture.height,
         sha256=hashlib.sha256(encoded).hexdigest(),
+    )
+
+
+def too_large(max_bytes: int) -> PhotoRefused:
+    """The refusal of a photo over `max_bytes` (also for an upload cut off before it is read)."""
+    return PhotoRefused(
+        N_("The photo is larger than %(megabytes)s MB."), megabytes=f"{max_bytes / 1_000_000:g}"
     )
 
 

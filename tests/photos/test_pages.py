@@ -173,6 +173,9 @@ def test_a_renamed_pdf_or_an_oversized_photo_is_refused_on_the_page(
     configure(app, monkeypatch, photo_max_bytes=1_500_000)
     html = upload(client, ticket.number, images.phone_jpeg() + b"\0" * 1_500_000)
     assert flashes(html) == ["The photo is larger than 1.5 MB."]
+    # Far over: refused from its Content-Length, unread.
+    html = upload(client, ticket.number, images.phone_jpeg() + b"\0" * 1_700_000)
+    assert flashes(html) == ["The photo is larger than 1.5 MB."]
 
     assert session.scalars(select(TicketPhoto)).all() == []
     assert not (recordings_dir / "photos").exists()

@@ -9,7 +9,9 @@ from flask import Flask
 
 def init_photo_pages(app: Flask) -> None:
     """Register the photo routes and the ticket page's photo panel."""
-    from hotline.web.photos.routes import bp, ticket_photos
+    from hotline.web.photos.routes import bound_upload_size, bp, ticket_photos
 
     app.register_blueprint(bp)
     app.add_template_global(ticket_photos, "ticket_photos")
+    # Before CSRFProtect's check, which reads the request's form.
+    app.before_request_funcs.setdefault(None, []).insert(0, bound_upload_size)

@@ -13,11 +13,13 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from hotline import photos
@@ -31,6 +33,8 @@ from hotline.web.dashboard.auth import scoped, signed_in
 from hotline.web.photos.forms import ACCEPT, PhotoForm
 
 bp = Blueprint("photos", __name__)
+# The upload's other fields (its CSRF token) and the multipart framing, besides the photo.
+FIELDS_MAX_BYTES = 64 * 1024
 
 
 def _actor() -> Actor:
@@ -63,11 +67,30 @@ def photo(scope: Scope, number: str, photo_id: int) -> ResponseReturnValue:
     return _send(found)
 
 
+def bound_upload_size() -> None:
+    """An upload is read up to the photo limit and its fields (413 past it), before anything
+    reads its form (init_photo_pages runs this first)."""
+    if request.endpoint == "photos.add":
+        request.max_content_length = settings().photo_max_bytes + FIELDS_MAX_BYTES
+
+
+def _back_to_ticket(number: str) -> ResponseReturnValue:
+    return redirect(url_for("dashboard.ticket_detail", number=number, _anchor="photos"))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """An upload over the limit, refused unread: back to the ticket, saying why."""
+    refused = photos.too_large(settings().photo_max_bytes)
+    flash(_(refused.message, **refused.params), "error")
+    return _back_to_ticket(str((request.view_args or {}).get("number", "")))
+
+
 @bp.post("/tickets/<number>/photos")
 @scoped
 def add(scope: Scope, number: str) -> ResponseReturnValue:
     """Add a photo to a ticket (anyone who may see it); checked, re-encoded and audited."""
-    back = redirect(url_for("dashboard.ticket_detail", number=number, _anchor="photos"))
+    back = _back_to_ticket(number)
     form = PhotoForm()
     if not form.validate_on_submit():
         flash(_("Choose a photo to add."), "error")
