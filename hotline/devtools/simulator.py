@@ -93,7 +93,7 @@ def _wav_seconds(path: Path) -> int:
         return max(1, round(wav.getnframes() / wav.getframerate()))
 
 
-def _in_process_post(app: Flask, auth_token: str) -> Post:
+def in_process_post(app: Flask, auth_token: str) -> Post:
     """POST signed webhooks to `app` through its test client (no server)."""
     validator = RequestValidator(auth_token)
     client = app.test_client()
@@ -119,13 +119,19 @@ def media_port(media_hosts: tuple[str, ...]) -> int | None:
     return None
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without logging each request to stderr."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
 @contextlib.contextmanager
 def serve_file(path: Path, port: int = 0) -> Iterator[str]:
     """Serve one file over HTTP on 127.0.0.1 (`port`, or any free one), as the carrier serves
     recordings; yields its URL without the extension (the carrier's RecordingUrl convention:
     clients append `.wav`)."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(path.parent))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    handler = functools.partial(_QuietHandler, directory=str(path.parent))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -193,7 +199,7 @@ class Simulator:
         """A simulator for an app's settings, posting over HTTP to base_url or in-process."""
         config = app.extensions["hotline.settings"]
         post = (
-            _in_process_post(app, config.carrier_auth_token)
+            in_process_post(app, config.carrier_auth_token)
             if base_url is None
             else http_post(base_url, config.public_base_url, config.carrier_auth_token)
         )
