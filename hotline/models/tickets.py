@@ -175,7 +175,7 @@ class EventKind(enum.StrEnum):
     SMS = "sms"  # a message to or from someone about the ticket
     SLA = "sla"  # the clock's warning or breach
     RATED = "rated"  # the resident's satisfaction score
-    PHOTO = "photo"  # a photo was added; note names who added it
+    PHOTO = "photo"  # a photo was added; actor names who added it
 
 
 class TicketEvent(Base):
