@@ -188,3 +188,34 @@ def test_the_visit_window_and_the_web_source_show(
 
     sign_in(role="supervisor")
     assert "网上报修" in text(client.get(f"/tickets/{ticket.number}"))
+
+
+def test_a_file_that_is_not_a_photo_files_nothing(
+    client: FlaskClient, session: Session, telephony: FakeTelephony
+) -> None:
+    category, community = CategoryFactory(), CommunityFactory()
+    session.commit()
+    verify(client, telephony)
+    response = client.post(
+        "/r/new",
+        data={
+            "category": str(category.id),
+            "community": str(community.id),
+            "address": "1栋",
+            "description": "漏水",
+            "photos": [(io.BytesIO(b"%PDF-1.4 not a picture"), "leak.jpg")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400 and 'class="error"' in text(response)
+    assert session.scalars(select(Ticket).where(Ticket.caller_number == NUMBER)).all() == []
+
+
+def test_a_request_larger_than_its_photos_is_refused_before_it_is_read(
+    make_app: Callable[..., Flask], telephony: FakeTelephony
+) -> None:
+    client = make_app(photo_max_bytes=1000).test_client()
+    verify(client, telephony)
+    big = {"photos": [(io.BytesIO(b"x" * 200_000), "a.jpg")], "address": "1栋"}
+    response = client.post("/r/new", data=big, content_type="multipart/form-data")
+    assert response.status_code == 413
