@@ -31,7 +31,14 @@ from hotline.rota.leave import (
     upcoming_leave,
 )
 from hotline.rota.overrides import add_override, cancel_override, upcoming_overrides
-from hotline.rota.people import Person, label_of, resolve_volunteers, search_volunteers
+from hotline.rota.people import (
+    Person,
+    label_of,
+    resolve_assignee,
+    resolve_volunteers,
+    search_people,
+    search_volunteers,
+)
 from hotline.rota.reminders import check_coverage, send_due_reminders
 from hotline.rota.reports import (
     CalendarDay,
@@ -133,7 +140,9 @@ __all__ = [
     # people
     "Person",
     "label_of",
+    "resolve_assignee",
     "resolve_volunteers",
+    "search_people",
     "search_volunteers",
     # reminders
     "check_coverage",

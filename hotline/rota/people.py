@@ -1,9 +1,9 @@
-"""Volunteers by name or number: the pickers' search, and what a typed name resolves to.
+"""People by name or number: the pickers' search, and what a typed name resolves to.
 
-A picker fills a field with `label_of(volunteer)` ("王芳 #12"): the trailing `#id` is what
-makes the choice unambiguous. A person may also type a name or a mobile by hand;
-`resolve_volunteers` turns each text into one volunteer, or refuses with the candidates
-(team and masked number).
+A picker fills a field with a person's label: "王芳 #12" for a volunteer, "李师傅 #t3" for a
+technician; the trailing `#id` is what makes the choice unambiguous. A person may also type a
+name or a mobile by hand; `resolve_volunteers` and `resolve_assignee` turn each text into one
+person, or refuse with the candidates (team and masked number).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import ColumnElement, Select, case, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from hotline.models import Volunteer
+from hotline.models import Technician, Volunteer
 from hotline.phone import mask_number, normalize_number
 from hotline.rota.errors import N_, RotaError
 
@@ -24,87 +25,123 @@ MAX_FOUND = 20
 FOUND = 8
 # Digits typed before a search looks at numbers: fewer would match almost everyone.
 MIN_DIGITS = 3
-# A picked person: "name #id" (the name is for people, the id for the server).
-PICKED = re.compile(r"#(\d{1,10})\s*$")
+# A picked person: "name #id" or "name #tid" (the name is for people, the id for the server).
+PICKED = re.compile(r"#(t?)(\d{1,10})\s*$")
+TECHNICIAN = "t"
+
+Someone: TypeAlias = Volunteer | Technician
 
 
 @dataclass(frozen=True)
 class Person:
-    """A volunteer as a picker shows them: name, team and masked number, and the text to fill."""
+    """Someone as a picker shows them: name, team (volunteers) and masked number, whether they
+    are a technician, and the text to fill in."""
 
     id: int
     name: str
     team: str | None
     masked: str
+    technician: bool
     label: str
 
 
-def label_of(volunteer: Volunteer) -> str:
-    """The text a picker fills in for `volunteer`: their name and, for the server, their id."""
-    return f"{volunteer.name} #{volunteer.id}"
+def label_of(someone: Someone) -> str:
+    """The text a picker fills in: the name and, for the server, the id (technicians' "t")."""
+    prefix = TECHNICIAN if isinstance(someone, Technician) else ""
+    return f"{someone.name} #{prefix}{someone.id}"
 
 
-def _person(volunteer: Volunteer) -> Person:
-    team = volunteer.team.name if volunteer.team else None
-    masked = mask_number(volunteer.mobile)
-    return Person(volunteer.id, volunteer.name, team, masked, label_of(volunteer))
+def _person(someone: Someone) -> Person:
+    team = someone.team.name if isinstance(someone, Volunteer) and someone.team else None
+    technician = isinstance(someone, Technician)
+    return Person(
+        someone.id, someone.name, team, mask_number(someone.mobile), technician, label_of(someone)
+    )
 
 
-def _matching(text: str) -> ColumnElement[bool] | None:
-    """Active volunteers whose name contains `text` or whose mobile contains its digits."""
+def _query(model: type[Someone]) -> Select[Any]:
+    """Active people of `model`, volunteers with their team."""
+    query = select(model).where(model.active)
+    return query.options(joinedload(Volunteer.team)) if model is Volunteer else query
+
+
+def _found(session: Session, model: type[Someone], text: str, limit: int) -> list[Someone]:
+    """Active people whose name contains `text` or whose mobile contains its digits: exact
+    names, then names starting with it, then the rest by name."""
     digits = re.sub(r"\D", "", text)
-    by_name = Volunteer.name.contains(text, autoescape=True)
+    condition: ColumnElement[bool] = model.name.contains(text, autoescape=True)
     if len(digits) >= MIN_DIGITS and not re.search(r"[^\d\s+()\-]", text):
-        return or_(by_name, Volunteer.mobile.contains(digits, autoescape=True))
-    return by_name if text else None
+        condition = or_(condition, model.mobile.contains(digits, autoescape=True))
+    rank = case((model.name == text, 0), (model.name.startswith(text, autoescape=True), 1), else_=2)
+    query = _query(model).where(condition).order_by(rank, model.name, model.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def search_people(
+    session: Session, text: str, limit: int = FOUND, *, technicians: bool = False
+) -> list[Person]:
+    """Active volunteers (and technicians first, if asked) by a name's part or a number's
+    digits, best first; at most `limit` (clamped to 1..MAX_FOUND)."""
+    text = PICKED.sub("", text).strip()
+    if not text:
+        return []
+    limit = min(max(limit, 1), MAX_FOUND)
+    models: list[type[Someone]] = [Technician, Volunteer] if technicians else [Volunteer]
+    found = [p for model in models for p in _found(session, model, text, limit)]
+    return [_person(someone) for someone in found[:limit]]
 
 
 def search_volunteers(session: Session, text: str, limit: int = FOUND) -> list[Person]:
-    """Active volunteers by name substring or mobile digits: exact names, then names starting
-    with the text, then the rest by name; at most `limit` (clamped to 1..MAX_FOUND)."""
-    text = PICKED.sub("", text).strip()
-    condition = _matching(text)
-    if condition is None:
-        return []
-    rank = case(
-        (Volunteer.name == text, 0), (Volunteer.name.startswith(text, autoescape=True), 1), else_=2
-    )
-    found = session.scalars(
-        select(Volunteer)
-        .options(joinedload(Volunteer.team))
-        .where(Volunteer.active, condition)
-        .order_by(rank, Volunteer.name, Volunteer.id)
-        .limit(min(max(limit, 1), MAX_FOUND))
-    )
-    return [_person(v) for v in found]
+    """Active volunteers by a name's part or a number's digits, best first (see search_people)."""
+    return search_people(session, text, limit)
 
 
-def _candidates(people: Sequence[Volunteer]) -> str:
+def _candidates(people: Sequence[Someone]) -> str:
     return ", ".join(
-        f"{v.name} ({v.team.name if v.team else '—'}, {mask_number(v.mobile)})" for v in people
+        f"{p.name} ({_person(p).team or '—'}, {mask_number(p.mobile)})" for p in people
     )
 
 
-def _one(session: Session, text: str) -> int | None:
-    """The volunteer `text` names (a pick, a mobile, or a unique active name); None if none;
-    RotaError listing the candidates when the name fits several."""
-    picked = PICKED.search(text)
-    if picked:
-        return session.scalar(select(Volunteer.id).where(Volunteer.id == int(picked[1])))
-    mobile = normalize_number(text)
-    if mobile is not None:
-        return session.scalar(select(Volunteer.id).where(Volunteer.mobile == mobile))
-    base = select(Volunteer).options(joinedload(Volunteer.team)).where(Volunteer.active)
-    for condition in (Volunteer.name == text, Volunteer.name.contains(text, autoescape=True)):
-        named = list(session.scalars(base.where(condition).order_by(Volunteer.name, Volunteer.id)))
+def _named(session: Session, models: Sequence[type[Someone]], text: str) -> Someone | None:
+    """The one active person called `text` (else the one whose name contains it); None if
+    nobody; RotaError listing the candidates when several fit."""
+    for exact in (True, False):
+        named: list[Someone] = [
+            someone
+            for model in models
+            for someone in session.scalars(
+                _query(model)
+                .where(model.name == text if exact else model.name.contains(text, autoescape=True))
+                .order_by(model.name, model.id)
+                .limit(MAX_FOUND)
+            )
+        ]
         if len(named) == 1:
-            return named[0].id
+            return named[0]
         if named:
             raise RotaError(
-                N_("several volunteers are called %(name)s: %(candidates)s; pick one"),
+                N_("several people are called %(name)s: %(candidates)s; pick one"),
                 name=text,
-                candidates=_candidates(named[:MAX_FOUND]),
+                candidates=_candidates(named),
             )
+    return None
+
+
+def _one(session: Session, text: str, models: Sequence[type[Someone]]) -> Someone | None:
+    """The person `text` names among `models`: a pick, a mobile, or a unique active name."""
+    picked = PICKED.search(text)
+    mobile = normalize_number(text)
+    if picked is None and mobile is None:
+        return _named(session, models, text)
+    for model in models:
+        if picked is not None:
+            wanted = (model is Technician) == (picked[1] == TECHNICIAN)
+            condition = model.id == int(picked[2]) if wanted else model.id.is_(None)
+        else:
+            condition = model.mobile == mobile
+        someone = session.scalar(select(model).where(condition))
+        if isinstance(someone, Volunteer | Technician):
+            return someone
     return None
 
 
@@ -112,10 +149,21 @@ def resolve_volunteers(session: Session, texts: Sequence[str]) -> list[int]:
     """Volunteer ids, in order, for picks, mobiles written any usual way or names; RotaError
     names the texts that fit nobody, or lists the candidates of an ambiguous name."""
     wanted = [text.strip() for text in texts]
-    found = [_one(session, text) if text else None for text in wanted]
-    unknown = [text for text, found_id in zip(wanted, found, strict=True) if found_id is None]
+    found = [_one(session, text, [Volunteer]) if text else None for text in wanted]
+    unknown = [text for text, someone in zip(wanted, found, strict=True) if someone is None]
     if unknown:
         raise RotaError(
             N_("no volunteer is called or has the number %(names)s"), names=", ".join(unknown)
         )
-    return [volunteer_id for volunteer_id in found if volunteer_id is not None]
+    return [someone.id for someone in found if someone is not None]
+
+
+def resolve_assignee(session: Session, text: str) -> tuple[int | None, int | None]:
+    """(technician id, volunteer id) for a pick, a mobile or a name of either; RotaError when
+    nobody or several fit."""
+    someone = _one(session, text.strip(), [Technician, Volunteer])
+    if someone is None:
+        raise RotaError(N_("nobody is called or has the number %(names)s"), names=text.strip())
+    if isinstance(someone, Technician):
+        return someone.id, None
+    return None, someone.id

@@ -1,6 +1,6 @@
 // People pickers (templates/picker.html): type a name (王芳) or some digits of a number and the
 // field offers matching volunteers from its data-picker search URL (JSON), each shown with its
-// team and masked number. Choosing one fills "name #id", which the server reads unambiguously.
+// team (or "technician") and masked number. Choosing one fills "name #id", which the server reads unambiguously.
 // A field with data-picker-into adds each chosen person as a new line of that textarea
 // (a rotation's members). Without JavaScript the fields still take a name or a number.
 (function () {
@@ -25,7 +25,8 @@
       people.forEach(function (person) {
         var option = document.createElement("option");
         option.value = person.label;
-        option.textContent = [person.team, person.masked].filter(Boolean).join(" · ");
+        var kind = person.technician ? input.dataset.pickerTechnician : person.team;
+        option.textContent = [kind, person.masked].filter(Boolean).join(" · ");
         list.appendChild(option);
       });
     }

@@ -40,11 +40,11 @@ def test_the_list_shows_each_technicians_load(
         TicketFactory(technician=tech, status=status)
     sign_in(role=Role.SUPERVISOR)
     html = page(client, "/technicians")
-    row = re.search(r"<tr>\s*<td><a[^>]*>王师傅</a>.*?</tr>", html, re.S)
+    row = re.search(r"<tr>\s*<td[^>]*><a[^>]*>王师傅</a>.*?</tr>", html, re.S)
     assert row is not None
     assert "水电维修" in row.group(0) and "东城社区" in row.group(0)
-    assert '<td class="load">2</td>' in row.group(0)
-    assert re.search(r'<tr class="inactive">\s*<td><a[^>]*>老李</a>', html)
+    assert 'class="load">2</td>' in row.group(0)
+    assert re.search(r'<tr class="inactive">\s*<td[^>]*><a[^>]*>老李</a>', html)
 
 
 @pytest.mark.parametrize("role", [Role.VOLUNTEER])
@@ -158,7 +158,9 @@ def test_the_panel_suggests_and_assigns_then_queues_the_sms(
     panel = re.search(r'<div class="assign-panel".*?</div>', html, re.S)
     assert panel is not None
     options = re.findall(r'<option value="([tv]:\d+)"', panel.group(0))
-    assert options == [f"t:{best.id}", f"t:{other.id}", f"v:{volunteer.id}"]
+    assert options == [f"t:{best.id}", f"t:{other.id}"]  # volunteers: typed by name
+    assert 'data-picker="/rota/people.json?technicians=1"' in panel.group(0)
+    assert volunteer.name not in panel.group(0)
     assert "selected" in panel.group(0).split(f"t:{other.id}")[0]
 
     response = client.post(
@@ -211,7 +213,48 @@ def test_a_refused_assignment_is_flashed_and_changes_nothing(
     assert (ticket.status, ticket.technician_id, queued) == (TicketStatus.OPEN, None, [])
 
 
-@pytest.mark.parametrize("assignee", ["", "x:1", "t:", "t:abc", "t:99999999999", "t:-1"])
+def test_assigning_by_name_a_volunteer_or_a_technician(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User], queued: list[int]
+) -> None:
+    first, second = TicketFactory(), TicketFactory()
+    volunteer = VolunteerFactory(name="王芳")
+    technician = TechnicianFactory(name="李师傅")
+    sign_in(role=Role.SUPERVISOR)
+
+    for ticket, typed in ((first, "王芳"), (second, f"李师傅 #t{technician.id}")):
+        response = client.post(
+            f"/tickets/{ticket.number}/assign",
+            data={"assignee": f"t:{technician.id}", "person": typed},  # the typed name wins
+        )
+        assert response.status_code == 302
+
+    session.expire_all()
+    assert (first.volunteer_id, first.technician_id) == (volunteer.id, None)
+    assert second.technician_id == technician.id and len(queued) == 1
+
+
+def test_an_ambiguous_or_missing_name_is_explained(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User], queued: list[int]
+) -> None:
+    ticket = TicketFactory()
+    VolunteerFactory(name="王芳", mobile="+8613800000001")
+    TechnicianFactory(name="王芳", mobile="+8613700000002")
+    sign_in(role=Role.SUPERVISOR)
+
+    def answer(data: dict[str, str]) -> str:
+        url = f"/tickets/{ticket.number}/assign"
+        return text(client.post(url, data=data, follow_redirects=True))
+
+    assert "有多人叫 王芳：王芳 (—, +86137****0002), 王芳 (—, +86138****0001)" in answer(
+        {"person": "王芳"}
+    )
+    assert "没有叫这个名字或使用这个号码的人：赵六" in answer({"person": "赵六"})
+    assert "请选择维修人员，或输入姓名" in answer({})
+    session.expire_all()
+    assert (ticket.status, queued) == (TicketStatus.OPEN, [])
+
+
+@pytest.mark.parametrize("assignee", ["x:1", "t:", "t:abc", "t:99999999999", "t:-1"])
 def test_unreadable_choices_are_a_400(
     client: FlaskClient, sign_in: Callable[..., User], session: Session, assignee: str
 ) -> None:

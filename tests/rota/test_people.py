@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hotline import rota
 from hotline.models import Override, Role, Rotation, User
 from hotline.rota.people import MAX_FOUND
+from tests.dispatch.factories import TechnicianFactory
 from tests.helpers import page
 from tests.rota.factories import TeamFactory, VolunteerFactory
 
@@ -76,6 +77,20 @@ def test_search_limit_is_clamped(session: Session, asked: int, answered: int) ->
     assert len(rota.search_volunteers(session, "王", limit=asked)) == answered
 
 
+def test_search_with_technicians_lists_them_first_with_their_own_label(session: Session) -> None:
+    technician = TechnicianFactory(name="王师傅", mobile="+8613700000001")
+    volunteer = VolunteerFactory(name="王芳")
+    TechnicianFactory(name="王工", active=False)
+
+    found = rota.search_people(session, "王", technicians=True)
+
+    assert [(p.label, p.technician) for p in found] == [
+        (f"王师傅 #t{technician.id}", True),
+        (f"王芳 #{volunteer.id}", False),
+    ]
+    assert [p.id for p in rota.search_volunteers(session, "王")] == [volunteer.id]
+
+
 def test_search_reads_like_wildcards_as_text(session: Session) -> None:
     VolunteerFactory(name="王芳")
 
@@ -104,7 +119,7 @@ def test_resolve_lists_the_candidates_of_an_ambiguous_name(session: Session) -> 
         rota.resolve_volunteers(session, ["王芳"])
 
     assert str(refused.value) == (
-        "several volunteers are called 王芳: 王芳 (东城队, +86138****0001), "
+        "several people are called 王芳: 王芳 (东城队, +86138****0001), "
         "王芳 (—, +86139****0002); pick one"
     )
 
@@ -136,6 +151,7 @@ def test_people_json_for_staff_only(
                 "name": "王芳",
                 "team": "东城队",
                 "masked": volunteer.mobile[:6] + "****" + volunteer.mobile[-4:],
+                "technician": False,
                 "label": f"王芳 #{volunteer.id}",
             }
         ]
@@ -170,7 +186,7 @@ def test_ambiguous_member_name_shows_the_candidates_in_chinese(
         as_text=True
     )
 
-    assert "有多位志愿者叫 王芳：王芳 (东城队, +86138****0001), 王芳 (—, +86139****0002)" in html
+    assert "有多人叫 王芳：王芳 (东城队, +86138****0001), 王芳 (—, +86139****0002)" in html
     assert session.scalars(select(Rotation)).all() == []
 
 

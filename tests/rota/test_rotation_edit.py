@@ -252,7 +252,7 @@ def test_saving_the_edit_form_replaces_the_rotation_from_now(
     assert members(new) == [c, b, a]
     html = page(client, "/rota/rotations")
     assert "轮值已修改" in html
-    assert "<td>乙组</td>" in html and "甲组" not in html
+    assert ">乙组</td>" in html and "甲组" not in html
 
 
 def test_unticking_active_on_the_page_ends_the_rotation(

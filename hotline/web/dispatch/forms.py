@@ -10,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from hotline.dispatch.assignment import NOTE_CHARS
 from hotline.web.dashboard.forms import Form
+from hotline.web.rota.forms import PERSON_TEXT
 
 
 class TechnicianForm(Form):
@@ -35,9 +36,13 @@ class TechnicianForm(Form):
 
 
 class AssignForm(Form):
-    """The ticket page's assign panel: one technician ("t:ID") or volunteer ("v:ID"), a note."""
+    """The ticket page's assign panel: a technician from the list ("t:ID", or a volunteer
+    "v:ID"), or anyone by name or number (which wins when filled in), and a note."""
 
-    assignee = SelectField(_l("Assign to"), validators=[DataRequired()], validate_choice=False)
+    assignee = SelectField(_l("Assign to"), validators=[Optional()], validate_choice=False)
+    person = StringField(
+        _l("Or anyone by name or number"), validators=[Optional(), Length(max=PERSON_TEXT)]
+    )
     note = StringField(
         _l("Note for the technician"), validators=[Optional(), Length(max=NOTE_CHARS)]
     )

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import dispatch
+from hotline import dispatch, rota
 from hotline.csv_rows import ImportReport, decode
 from hotline.extensions import db_session, now
-from hotline.models import Category, Community, Technician, Ticket, Volunteer
-from hotline.refusal import Refused
+from hotline.models import Category, Community, Technician, Ticket
+from hotline.refusal import N_, Refused
 from hotline.tasks.dispatch import notify_assignment
 from hotline.tickets import OPEN_STATUSES
 from hotline.tickets.workflow import Actor
@@ -163,12 +163,12 @@ def import_technicians() -> ResponseReturnValue:
 
 @dataclass(frozen=True)
 class AssignChoices:
-    """What the assign panel offers: suggested technicians, all others, volunteers."""
+    """What the assign panel offers: suggested technicians and all others (anyone else is
+    typed by name: the picker)."""
 
     form: AssignForm
     suggestions: list[dispatch.Suggestion]
     others: list[dispatch.Loaded]
-    volunteers: list[Volunteer]
 
 
 @bp.app_template_global()
@@ -186,12 +186,7 @@ def assign_choices(ticket: Ticket) -> AssignChoices | None:
         for x in dispatch.roster(session, include_inactive=False, with_skills=False)
         if x.technician.id not in suggested
     ]
-    volunteers = list(
-        session.scalars(
-            select(Volunteer).where(Volunteer.active.is_(True)).order_by(Volunteer.name)
-        )
-    )
-    return AssignChoices(AssignForm(formdata=None), suggestions, others, volunteers)
+    return AssignChoices(AssignForm(formdata=None), suggestions, others)
 
 
 @bp.post("/tickets/<number>/assign")
@@ -202,11 +197,15 @@ def assign(number: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     technician_id, volunteer_id = form.chosen()
-    if technician_id is None and volunteer_id is None:
-        abort(400)
+    if form.assignee.data and technician_id is None and volunteer_id is None:
+        abort(400)  # not a choice the panel offers
     user = signed_in()
     session = db_session()
     try:
+        if form.person.data:
+            technician_id, volunteer_id = rota.resolve_assignee(session, form.person.data)
+        elif technician_id is None and volunteer_id is None:
+            raise rota.RotaError(N_("choose a technician, or type someone's name"))
         assigned = dispatch.assign(
             session,
             number,

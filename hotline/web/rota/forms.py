@@ -215,6 +215,7 @@ class PeopleQueryForm(QueryForm):
 
     q = StringField(validators=[Optional(), Length(max=PERSON_TEXT)])
     limit = StringField(default="")
+    technicians = BooleanField(default=False)  # technicians too (the assign panel)
 
     def how_many(self) -> int:
         """The number asked for, clamped to 1..MAX_FOUND (junk: the default)."""

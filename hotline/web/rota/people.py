@@ -1,4 +1,5 @@
-"""The people pickers' search (JSON): volunteers by name or number, for staff's forms."""
+"""The people pickers' search (JSON): volunteers (and technicians) by name or number, for
+staff's forms."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from hotline.web.rota.forms import PeopleQueryForm
 @bp.get("/people.json")
 @supervisors_only
 def people() -> ResponseReturnValue:
-    """Active volunteers matching `q` (a name's part or a number's digits), best first."""
+    """Active volunteers (technicians first with `technicians=1`) matching `q` (a name's part
+    or a number's digits), best first."""
     form = PeopleQueryForm(request.args)
     if not form.validate():
         return jsonify(people=[]), 400
-    found = rota.search_volunteers(db_session(), form.q.data or "", form.how_many())
+    found = rota.search_people(
+        db_session(), form.q.data or "", form.how_many(), technicians=form.technicians.data
+    )
     return jsonify(people=[asdict(person) for person in found])
