@@ -30,6 +30,7 @@ def create_app(
     from hotline.web.dashboard import init_dashboard
     from hotline.web.dispatch import init_dispatch_pages
     from hotline.web.headers import init_security_headers
+    from hotline.web.ivr import init_ivr_pages
     from hotline.web.kpi import init_kpi_pages
     from hotline.web.online import init_online_pages
     from hotline.web.ops import init_ops
@@ -37,6 +38,7 @@ def create_app(
     from hotline.web.review import init_review_pages
     from hotline.web.rota import init_rota_pages
     from hotline.web.search import init_search_pages
+    from hotline.web.transcription import init_model_banner
     from hotline.web.voice import alerts  # noqa: F401  (the alert call's routes join voice_bp)
     from hotline.web.voice.routes import bp as voice_bp
 
@@ -67,5 +69,7 @@ def create_app(
     init_ops(app)
     init_online_pages(app)
     init_photo_pages(app)
+    init_ivr_pages(app)
+    init_model_banner(app)
     commands.init_app(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field
 from pathlib import Path
@@ -11,8 +12,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
+# Developer secrets and local choices, written by `make` (never present in production).
+DEV_ENV = VAR_DIR / "dev.env"
 
 
 class SettingsError(ValueError):
@@ -476,6 +481,29 @@ class Settings:
             elif f.default is MISSING:
                 raise SettingsError(f"{name}: required but not set")
         return cls(**values)
+
+
+def from_environment(environ: Mapping[str, str] | None = None, dev_env: Path = DEV_ENV) -> Settings:
+    """Settings from the environment (default: this process's) over `dev_env` when that file
+    exists, so `flask --app app ...` finds the developer's set-up by itself; a variable set in
+    the environment always wins."""
+    found = dotenv_values(dev_env) if dev_env.is_file() else {}
+    layered = {name: value for name, value in found.items() if value is not None}
+    layered.update(os.environ if environ is None else environ)
+    return Settings.from_env(layered)
+
+
+def startup_settings(environ: Mapping[str, str] | None = None, dev_env: Path = DEV_ENV) -> Settings:
+    """from_environment for the entry points (web, worker, CLI): a configuration error ends the
+    process with one line naming the variable and how to set it, not a traceback."""
+    try:
+        return from_environment(environ, dev_env)
+    except SettingsError as exc:
+        variable = str(exc).partition(":")[0]
+        raise SystemExit(
+            f"hotline: configuration error: {exc}. Set {variable} in the environment"
+            f" (or, on a developer machine, in {dev_env}: `make run` writes it)"
+        ) from None
 
 
 def describe() -> list[tuple[str, str, str]]:

@@ -6,6 +6,8 @@ import hashlib
 import logging
 import tempfile
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -20,27 +22,68 @@ DOWNLOAD_TIMEOUT = (10.0, 60.0)
 _CHUNK_BYTES = 1 << 20
 
 
+# (bytes so far, bytes expected or None): told after each chunk of a download.
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class PinnedModel:
+    """A model zip known by its URL, size and SHA-256 (alphacephei.com publishes no digests:
+    these are of a download we trust)."""
+
+    url: str
+    size: int
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        """The model's folder name, as its zip unpacks it."""
+        return PurePosixPath(urlsplit(self.url).path).stem
+
+
+# The hotline's model: Mandarin, 8 kHz-friendly, about 300 MB in memory per worker process.
+SMALL_CHINESE = PinnedModel(
+    "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip",
+    43_898_754,
+    "3af8b0e7e0f835ae9d414ce5df580237a3cfb08d586c9fbbb0f7ff29ad5b14ba",
+)
+
+
 class InstallError(Exception):
     """The model could not be downloaded, verified, unpacked or put in place."""
 
 
+class Unreachable(InstallError):
+    """The download's host could not be reached at all (no network, no DNS, refused)."""
+
+
 def install_model(
-    source: str, models_dir: Path, *, sha256: str | None = None, replace: bool = False
+    source: str,
+    models_dir: Path,
+    *,
+    sha256: str | None = None,
+    size: int | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
 ) -> Path:
-    """Install a model zip from a URL or local path into models_dir; return the model's folder."""
+    """Install a model zip from a URL or local path into models_dir; return the model's folder.
+    With `size` and `sha256`, a zip of another size or digest is refused before it is unpacked
+    (a download is cut off as soon as it runs over `size`)."""
     models_dir.mkdir(parents=True, exist_ok=True)
     # Work inside models_dir so the final rename stays on one filesystem (atomic). The leading dot
     # keeps resolve_model from picking a half-unpacked model.
     with tempfile.TemporaryDirectory(dir=models_dir, prefix=".install-") as scratch:
         work = Path(scratch)
         if urlsplit(source).scheme in ("http", "https"):
-            archive = _download(source, work / "download.zip")
+            archive = _download(source, work / "download.zip", size, progress)
             fallback_name = PurePosixPath(urlsplit(source).path).stem
         else:
             archive = Path(source)
             fallback_name = archive.stem
             if not archive.is_file():
                 raise InstallError(f"{source}: no such file")
+        if size is not None:
+            _verify_size(archive.name, archive.stat().st_size, size)
         if sha256 is not None:
             _verify_sha256(archive, sha256)
         root = _unpack(archive, work / "unpacked", fallback_name)
@@ -67,20 +110,42 @@ def _display(source: str) -> str:
     return source
 
 
-def _download(url: str, dest: Path) -> Path:
+def _download(url: str, dest: Path, size: int | None, progress: Progress | None) -> Path:
+    """Stream `url` into `dest` (inside the scratch directory, removed with it on failure)."""
     try:
         with requests.get(url, stream=True, timeout=DOWNLOAD_TIMEOUT) as response:
             if not response.ok:
                 raise InstallError(
                     f"download of {_display(url)} failed: HTTP {response.status_code}"
                 )
+            announced = response.headers.get("Content-Length", "")
+            if size is not None and announced.isdigit():
+                _verify_size(_display(url), int(announced), size)
+            expected = size or (int(announced) if announced.isdigit() else None)
+            done = 0
             with dest.open("wb") as out:
                 for chunk in response.iter_content(_CHUNK_BYTES):
+                    done += len(chunk)
+                    if size is not None and done > size:
+                        raise InstallError(
+                            f"{_display(url)}: over {size:,} bytes, expected {size:,}"
+                        )
                     out.write(chunk)
-    except requests.RequestException as exc:
+                    if progress is not None:
+                        progress(done, expected)
+    except (requests.ConnectionError, requests.ConnectTimeout) as exc:
         # Only the class name: str(exc) repeats the whole URL, query string included.
+        raise Unreachable(f"cannot reach {urlsplit(url).hostname} ({type(exc).__name__})") from exc
+    except requests.RequestException as exc:
         raise InstallError(f"download of {_display(url)} failed: {type(exc).__name__}") from exc
+    if size is not None:
+        _verify_size(_display(url), done, size)
     return dest
+
+
+def _verify_size(what: str, actual: int, expected: int) -> None:
+    if actual != expected:
+        raise InstallError(f"{what}: {actual:,} bytes, expected {expected:,}")
 
 
 def _verify_sha256(archive: Path, expected: str) -> None:

@@ -77,7 +77,8 @@ def check_model_dir(path: Path) -> None:
         raise InvalidModel(f"{path} is not a Vosk model: expected {wanted}")
 
 
-def _model_name(path: Path) -> str:
+def model_name(path: Path) -> str:
+    """The name of the model at `path` (a package's name for a pip-installed one)."""
     # pip-installed models live in <package>/model/; the package name says more than "model".
     return path.parent.name if path.name == "model" else path.name
 
@@ -114,7 +115,7 @@ def _load(path: Path) -> LoadedModel:
     except Exception as exc:  # Vosk raises a bare Exception("Failed to create a model")
         raise InvalidModel(f"Vosk could not load the model at {path}: {exc}") from exc
     logger.info("loaded model %s in %.1fs", path, time.perf_counter() - started)
-    name = _model_name(path)
+    name = model_name(path)
     return LoadedModel(model=model, name=name, path=path, language=model_language(name))
 
 

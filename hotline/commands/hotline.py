@@ -11,8 +11,12 @@ from sqlalchemy.engine import make_url
 
 from hotline.db import utcnow
 from hotline.extensions import db_session, settings
+from hotline.recordings import job
 from hotline.recordings import queue as recording_queue
+from hotline.settings import Settings
 from hotline.verbs import HOOK_PATHS
+from transcripts import ModelError
+from transcripts.model import model_language, model_name
 
 group = click.Group("hotline", help="Demo data and the carrier simulator.")
 
@@ -75,18 +79,48 @@ def describe_database(url: str) -> str:
     return f"{kind} at {parsed.render_as_string(hide_password=True)}"
 
 
+def describe_model(config: Settings) -> str:
+    """The speech model the worker would use, its language and where it is: the truth."""
+    try:
+        location = job.find_model(
+            config.vosk_model, config.models_dir, packages=config.vosk_model_packages
+        )
+    except ModelError as exc:
+        return f"unusable: HOTLINE_VOSK_MODEL: {exc}"
+    if location is None:
+        return "none: voicemails wait in `awaiting_model`; install one with `make model`"
+    name = model_name(location.path)
+    language = config.vosk_model_language or model_language(name)
+    described = f"{name} ({language}) at {location.path}, found by {location.source}"
+    if language != "zh":
+        return f"{described}; it does not hear Mandarin: `make model` installs the Chinese one"
+    return described
+
+
 @group.command("welcome")
-def welcome() -> None:
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=5000,
+    envvar=["PORT", "HOTLINE_PORT"],
+    show_default=True,
+    help="Port the web server listens on (PORT or HOTLINE_PORT).",
+)
+def welcome(port: int) -> None:
     """Print what to do next after `make run`."""
     config = settings()
     base = config.public_base_url
+    local = f"http://127.0.0.1:{port}"
+    # The simulator signs for the public URL; by hand, outside make, it must be the server's.
+    signed_for = "" if port == 5000 else f"HOTLINE_PUBLIC_BASE_URL={base} "
     click.echo(
         f"""
 Hotline is starting.
   Database:      {describe_database(config.database_url)}
   Celery broker: {describe_broker(config.broker_url)}
+  Speech model:  {describe_model(config)}
 
-  Dashboard:  {base}/   (login `supervisor`, password printed when the demo was seeded;
+  Dashboard:  {local}/   (login `supervisor`, password printed when the demo was seeded;
               reset it with: flask --app app users set-password supervisor)
 
   Carrier webhooks to paste into your Twilio number (POST):
@@ -94,15 +128,10 @@ Hotline is starting.
     Call status changes:    {base}{HOOK_PATHS["status"]}
 
   Try a call from a second terminal (the carrier is simulated, signed like Twilio):
-    make simulate
+    make simulate{"" if port == 5000 else f" PORT={port}"}
   or, with your own choices (see --help):
-    set -a; . var/dev.env; set +a
-    .venv/bin/flask --app app hotline simulate-call --press 1,2 --voicemail FILE.wav \\
-        --url http://127.0.0.1:5000
-
-  Voicemails are transcribed offline by a Vosk model; until one is installed they wait in
-  `awaiting_model` (see README, "Transcription"):
-    .venv/bin/flask --app app transcripts install-model URL-or-ZIP --sha256 HEX
+    {signed_for}.venv/bin/flask --app app hotline simulate-call --press 1,2 \\
+        --voicemail FILE.wav --url {local}
 
 Ctrl-C stops the web server, the worker and beat.
 """

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import click
@@ -22,7 +24,7 @@ from hotline.tasks.transcription import enqueue_download, run_job
 from transcripts import AudioError, LoadedModel, ModelError, load_model, transcribe
 from transcripts.audio import probe
 from transcripts.evaluate import EvalRow, evaluate_manifest, manifest_clips
-from transcripts.install import InstallError, install_model
+from transcripts.install import SMALL_CHINESE, InstallError, Progress, Unreachable, install_model
 from transcripts.model import check_model_dir
 
 if TYPE_CHECKING:
@@ -32,10 +34,8 @@ if TYPE_CHECKING:
 group = AppGroup("transcripts", help="Offline voicemail transcription (Vosk).")
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M"]
-CHINESE_MODELS = (
-    "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip",
-    "https://alphacephei.com/vosk/models/vosk-model-cn-0.22.zip",
-)
+# The large Chinese model: more accurate, several times the memory per worker process.
+LARGE_CHINESE_URL = "https://alphacephei.com/vosk/models/vosk-model-cn-0.22.zip"
 
 
 def _instant(reading: datetime) -> datetime:
@@ -131,9 +131,10 @@ def models() -> None:
         raise click.ClickException(f"HOTLINE_VOSK_MODEL: {exc}") from exc
     if location is None:
         click.echo("No Vosk model: voicemails wait in `awaiting_model` until one is installed.")
-        click.echo("Install the Chinese model (small, or large and more accurate) with:")
-        for url in CHINESE_MODELS:
-            click.echo(f"  flask --app app transcripts install-model {url} --sha256 HEX")
+        click.echo("Install the small Chinese model (pinned size and SHA-256) with:")
+        click.echo("  make model    # or: flask --app app transcripts install-model")
+        click.echo("or the large one, more accurate, with a digest you trust:")
+        click.echo(f"  flask --app app transcripts install-model {LARGE_CHINESE_URL} --sha256 HEX")
     else:
         click.echo(f"In use: {location.path} (found by {location.source})")
     click.echo(f"Models directory: {config.models_dir}")
@@ -151,21 +152,75 @@ def models() -> None:
 
 
 @group.command("install-model")
-@click.argument("source")
+@click.argument("source", required=False)
 @click.option("--sha256", help="Expected SHA-256 of the zip (published next to the download).")
+@click.option("--size", type=click.IntRange(min=1), help="Expected size of the zip, in bytes.")
 @click.option("--replace", is_flag=True, help="Replace a model of the same name.")
-def install(source: str, sha256: str | None, replace: bool) -> None:
-    """Install a model zip from a URL or a local file into the models directory."""
-    models_dir = settings().models_dir
-    click.echo(f"installing {source} into {models_dir} ...")
-    try:
-        target = install_model(source, models_dir, sha256=sha256, replace=replace)
-    except InstallError as exc:
-        raise click.ClickException(str(exc)) from exc
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Do nothing if a model is installed (HOTLINE_VOSK_MODEL or the models directory).",
+)
+def install(
+    source: str | None, sha256: str | None, size: int | None, replace: bool, if_missing: bool
+) -> None:
+    """Install a model zip from a URL or a local file into the models directory; without
+    SOURCE, the small Chinese model, refused unless its size and SHA-256 are the pinned ones."""
+    config = settings()
+    if if_missing:
+        try:
+            # A development package (the Korean model) does not count: it cannot hear Mandarin.
+            location = job.find_model(config.vosk_model, config.models_dir, packages=False)
+        except ModelError as exc:
+            raise click.ClickException(f"HOTLINE_VOSK_MODEL: {exc}") from exc
+        if location is not None:
+            click.echo(f"A model is installed: {location.path} (nothing to do)")
+            return
+    if source is None:
+        source, sha256, size = SMALL_CHINESE.url, SMALL_CHINESE.sha256, SMALL_CHINESE.size
+    click.echo(f"installing {source} into {config.models_dir} ...")
+    with contextlib.ExitStack() as stack:
+        try:
+            target = install_model(
+                source,
+                config.models_dir,
+                sha256=sha256,
+                size=size,
+                replace=replace,
+                progress=_download_bar(stack, source),
+            )
+        except Unreachable as exc:
+            stack.close()  # end the bar's line first
+            click.echo(
+                f"No network: {exc}. No model installed: voicemails wait in awaiting_model"
+                " until `make model` succeeds.",
+                err=True,
+            )
+            raise SystemExit(1) from exc
+        except InstallError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"installed {target.name} at {target}")
     click.echo(
         "Workers pick it up on their next voicemail; waiting ones are queued within a minute."
     )
+
+
+def _download_bar(stack: contextlib.ExitStack, source: str) -> Progress:
+    """A progress bar on stderr, opened with the download's first chunk."""
+    bars: list[ProgressBar[int]] = []
+
+    def advance(done: int, total: int | None) -> None:
+        if not bars:
+            bar: ProgressBar[int] = click.progressbar(
+                length=total or 0,
+                label=f"downloading {PurePosixPath(urlsplit(source).path).name}",
+                show_eta=total is not None,
+                file=sys.stderr,
+            )
+            bars.append(stack.enter_context(bar))
+        bars[0].update(done - bars[0].pos)
+
+    return advance
 
 
 @group.command("retry")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.ivr.loader import parse_flow, read_flow_yaml, schema_problems
@@ -26,6 +27,70 @@ from hotline.ivr.model import (
 )
 
 EXITS = (Transfer, Voicemail, Hangup)
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the flow's picture shows beside it: the check's problems, and three kinds of them
+    by node."""
+
+    unreachable: tuple[str, ...]  # node ids nothing leads to from the start
+    dead_ends: tuple[str, ...]  # node ids from which no transfer, voicemail or hangup is reached
+    missing_language: tuple[str, ...]  # "<node or message> <what>: <language>"
+    problems: tuple[str, ...]  # every line of check_flow, these included
+
+    @property
+    def clean(self) -> bool:
+        """True if the check found nothing."""
+        return not self.problems
+
+
+def findings(flow: Flow) -> Findings:
+    """The check's problems with a loaded flow, and its unreachable nodes, dead ends and prompts
+    missing a language."""
+    exits = [node_id for node_id, node in flow.nodes.items() if isinstance(node, EXITS)]
+    can_exit = _reachable(flow, exits, forward=False)
+    reached = _reachable(flow, [flow.start], forward=True) if flow.start in flow.nodes else set()
+    missing = [
+        f"{where} {what}: {code}"
+        for where, what, prompt in prompt_places(flow)
+        if prompt.speak_in is None or prompt.speak_in in _codes(flow)
+        for code in said_in(flow, prompt)
+        if not prompt.text.get(code, "").strip()
+    ]
+    return Findings(
+        unreachable=tuple(node_id for node_id in flow.nodes if node_id not in reached),
+        dead_ends=tuple(node_id for node_id in flow.nodes if node_id not in can_exit),
+        missing_language=tuple(missing),
+        problems=tuple(check_flow(flow)),
+    )
+
+
+def prompt_places(flow: Flow) -> Iterator[tuple[str, str, Prompt]]:
+    """Every prompt of the flow with where it is said: (node id or message key, what, prompt);
+    `what` is named as in the file (prompt, prompt[1], on_invalid, message ...)."""
+    for node_id, node in flow.nodes.items():
+        lists: list[tuple[str, Prompts]] = [("prompt", node.prompt)]
+        if isinstance(node, Menu):
+            lists += [("on_invalid", node.on_invalid), ("on_no_input", node.on_no_input)]
+        if isinstance(node, Lookup):
+            lists += [
+                ("found", node.found),
+                ("on_not_found", node.on_not_found),
+                ("on_no_input", node.on_no_input),
+            ]
+        for what, prompts in lists:
+            for index, prompt in enumerate(prompts):
+                yield node_id, what if len(prompts) == 1 else f"{what}[{index}]", prompt
+    for key, prompt in flow.messages.items():
+        yield key, "message", prompt
+
+
+def said_in(flow: Flow, prompt: Prompt) -> list[str]:
+    """The languages a prompt is ever said in: its pin, else those it is said to."""
+    if prompt.speak_in is not None:
+        return [prompt.speak_in]
+    return [code for code in _codes(flow) if prompt.said_to(code)]
 
 
 def check_file(path: Path | str) -> list[str]:
@@ -56,6 +121,8 @@ def check_flow(flow: Flow) -> list[str]:
         if node.id != node_id:
             problems.append(f"{node_id}: the node's id says '{node.id}'")
         problems += _check_node(flow, node)
+    for where, what, prompt in prompt_places(flow):
+        problems += _check_prompt(flow, where, what, prompt)
     problems += _check_unreachable(flow)
     problems += _check_dead_loops(flow)
     problems += _check_messages(flow)
@@ -93,7 +160,6 @@ def _check_node(flow: Flow, node: Node) -> Iterator[str]:
     for how, target in edges(node):
         if target not in flow.nodes:
             yield f"{node.id}: {how} goes to '{target}', which is not a node"
-    yield from _check_prompts(flow, node.id, "prompt", node.prompt)
     if isinstance(node, Menu):
         yield from _check_menu(flow, node)
     if isinstance(node, Lookup):
@@ -124,8 +190,6 @@ def _check_menu(flow: Flow, menu: Menu) -> Iterator[str]:
         # only_for can leave every part out: the caller would wait in silence for a key.
         if not any(prompt.said_to(code) for prompt in menu.prompt):
             yield f"{menu.id}: the menu says nothing to callers in '{code}'"
-    yield from _check_prompts(flow, menu.id, "on_invalid", menu.on_invalid)
-    yield from _check_prompts(flow, menu.id, "on_no_input", menu.on_no_input)
 
 
 def _check_lookup(flow: Flow, node: Lookup) -> Iterator[str]:
@@ -135,7 +199,6 @@ def _check_lookup(flow: Flow, node: Lookup) -> Iterator[str]:
         allowed = frozenset()
     if not node.found:
         yield f"{node.id}: the lookup needs found (what to say when it finds something)"
-    yield from _check_prompts(flow, node.id, "found", node.found)
     for index, prompt in enumerate(node.found):
         what = "found" if len(node.found) == 1 else f"found[{index}]"
         yield from _check_found_placeholders(node.id, what, prompt, allowed)
@@ -151,8 +214,6 @@ def _check_lookup(flow: Flow, node: Lookup) -> Iterator[str]:
         yield f"{node.id}: a lookup by keys needs on_not_found (what to say for a wrong number)"
     if node.on_exhausted is None:
         yield f"{node.id}: a lookup by keys needs on_exhausted (where to go after failures)"
-    yield from _check_prompts(flow, node.id, "on_not_found", node.on_not_found)
-    yield from _check_prompts(flow, node.id, "on_no_input", node.on_no_input)
 
 
 def _check_found_placeholders(
@@ -172,14 +233,6 @@ def _check_found_placeholders(
         yield f"{where}: {what}: placeholders differ between languages: {each}"
 
 
-def _check_prompts(flow: Flow, where: str, what: str, prompts: Prompts) -> Iterator[str]:
-    """Each prompt of a list, named as in the file: prompt[1] is the second of the list."""
-    for index, prompt in enumerate(prompts):
-        yield from _check_prompt(
-            flow, where, what if len(prompts) == 1 else f"{what}[{index}]", prompt
-        )
-
-
 def _check_prompt(flow: Flow, where: str, what: str, prompt: Prompt) -> Iterator[str]:
     codes = _codes(flow)
     for code in _unknown(flow, prompt.only_for):
@@ -190,8 +243,8 @@ def _check_prompt(flow: Flow, where: str, what: str, prompt: Prompt) -> Iterator
         yield f"{where}: {what} is pinned to '{pin}' (speak_in), not one of the flow's languages"
         return
     # A pinned prompt is only ever said in its pin; others in each language they are said to.
-    said_in = [pin] if pin is not None else [code for code in codes if prompt.said_to(code)]
-    for code in said_in:
+    spoken = said_in(flow, prompt)
+    for code in spoken:
         if not prompt.text.get(code, "").strip():
             pinned = f" (it is pinned to '{pin}' with speak_in)" if pin is not None else ""
             yield f"{where}: {what} has no '{code}' text{pinned}"
@@ -199,7 +252,7 @@ def _check_prompt(flow: Flow, where: str, what: str, prompt: Prompt) -> Iterator
         for code in given:
             if code not in codes:
                 yield f"{where}: {what} has {kind} for '{code}', not one of the flow's languages"
-            elif code not in said_in:
+            elif code not in spoken:
                 why = f"speak_in: {pin}" if pin is not None else f"only_for: {_listed(prompt)}"
                 yield f"{where}: {what} has {kind} for '{code}' that is never said ({why})"
 
@@ -266,7 +319,6 @@ def _check_messages(flow: Flow) -> Iterator[str]:
         if key not in flow.messages:
             yield f"{key}: required message is missing (the calls domain says it)"
     for key, prompt in flow.messages.items():
-        yield from _check_prompt(flow, key, "message", prompt)
         yield from _check_placeholders(key, prompt, SYSTEM_MESSAGES.get(key))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Recording, RecordingStatus
@@ -33,6 +33,11 @@ def download_settled(session: Session, recording_sid: str) -> bool:
         select(Recording.status).where(Recording.recording_sid == recording_sid)
     )
     return status is not None and status is not RecordingStatus.AWAITING_DOWNLOAD
+
+
+def awaiting_model_count(session: Session) -> int:
+    """How many recordings wait for a speech model to be installed."""
+    return session.scalar(select(func.count()).where(Recording.status == S.AWAITING_MODEL)) or 0
 
 
 def due_for_queueing(session: Session, now: datetime, *, model_available: bool) -> list[int]:

@@ -32,10 +32,10 @@ SWEEP_LOCK_TTL = timedelta(minutes=5)
 _reported: set[str] = set()
 
 
-def _report_once(message: str) -> None:
+def _report_once(level: int, message: str) -> None:
     if message not in _reported:
         _reported.add(message)
-        logger.error("%s", message)
+        logger.log(level, "%s", message)
 
 
 def _model_location(config: Settings) -> ModelLocation | None:
@@ -45,12 +45,17 @@ def _model_location(config: Settings) -> ModelLocation | None:
             config.vosk_model, config.models_dir, packages=config.vosk_model_packages
         )
     except ModelError as exc:
-        _report_once(f"HOTLINE_VOSK_MODEL is unusable ({exc}); voicemails wait in awaiting_model")
+        _report_once(
+            logging.ERROR,
+            f"HOTLINE_VOSK_MODEL is unusable ({exc}); voicemails wait in awaiting_model",
+        )
         return None
     if location is None:
+        # Not an error: a first run has no model until `make model`; the dashboard says so too.
         _report_once(
+            logging.WARNING,
             f"no Vosk model (HOTLINE_VOSK_MODEL unset, none in {config.models_dir}): voicemails"
-            " wait in awaiting_model; install one with `flask transcripts install-model`"
+            " wait in awaiting_model until one is installed: run `make model`",
         )
     return location
 
@@ -63,7 +68,9 @@ def _model(config: Settings) -> LoadedModel | None:
         # Cached by the library: loaded once per worker process, on its first voicemail.
         return load_model(location.path)
     except ModelError as exc:
-        _report_once(f"cannot load the Vosk model ({exc}); voicemails wait in awaiting_model")
+        _report_once(
+            logging.ERROR, f"cannot load the Vosk model ({exc}); voicemails wait in awaiting_model"
+        )
         return None
 
 

