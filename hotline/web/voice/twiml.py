@@ -65,7 +65,8 @@ def _render(reply: Reply, base_url: str) -> str:
                 method="POST",
                 num_digits=verb.num_digits,
                 timeout=verb.timeout_s,
-                input="dtmf",
+                # No input="dtmf": keys are every carrier's default, and Somleng documents no
+                # `input` (hotline/telephony/twiml_allowlist.yaml).
             )
             for prompt in verb.prompts:
                 _speak(gather, prompt)
@@ -109,11 +110,10 @@ def render_message(body: str) -> str:
 
 
 def spoken_alert(text: str, say_language: str, voice: str = "", repeat: int = 2) -> str:
-    """An alert call's TwiML: `text` said `repeat` times with a pause between, then hang up."""
+    """An alert call's TwiML: `text` said `repeat` times, then hang up. Its closing full stop
+    is the pause between: Somleng has no <Pause> (hotline/telephony/twiml_allowlist.yaml)."""
     response = VoiceResponse()
-    for number in range(max(1, repeat)):
-        if number:
-            response.pause(length=1)
+    for _ in range(max(1, repeat)):
         _speak(response, Say(text, say_language, voice))
     response.hangup()
     return str(response)

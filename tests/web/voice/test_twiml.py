@@ -59,7 +59,6 @@ def test_gather_nests_prompts_and_is_followed_by_redirect() -> None:
         "method": "POST",
         "numDigits": "1",
         "timeout": "5",
-        "input": "dtmf",
     }
     assert [(c.tag, c.text) for c in gather] == [("Say", "菜单"), ("Play", "https://a/b.mp3")]
     assert (redirect.tag, redirect.text, redirect.get("method")) == (
