@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.audit import Action, record
@@ -49,6 +49,11 @@ def attach_photo(
     ticket with a PHOTO event naming `added_by` ("resident" or a dashboard username); the
     caller commits. The same picture again returns the photo already there; PhotoRefused
     once the ticket holds MAX_PER_TICKET."""
+    at = at or utcnow()
+    # A photo changes the ticket; writing its row first also makes adds to one ticket wait
+    # for each other (the row's lock on PostgreSQL, the writers' lock on SQLite), so each
+    # counts the photos of the one before and the cap holds.
+    session.execute(update(Ticket).where(Ticket.id == ticket.id).values(updated_at=at))
     existing = session.scalar(
         select(TicketPhoto).where(
             TicketPhoto.ticket_id == ticket.id, TicketPhoto.sha256 == processed.sha256
@@ -61,7 +66,6 @@ def attach_photo(
     )
     if (held or 0) >= MAX_PER_TICKET:
         raise PhotoRefused(N_("A ticket holds at most %(count)s photos."), count=MAX_PER_TICKET)
-    at = at or utcnow()
     relative = Path(FOLDER, f"{at:%Y}", f"{at:%m}", f"{ticket.id}-{processed.sha256}.jpg")
     with written_atomically(directory / relative) as out:
         out.write(processed.data)
@@ -93,9 +97,10 @@ def add_photo(
     processed: ProcessedPhoto,
     directory: Path,
     actor: Actor,
+    at: datetime,
 ) -> TicketPhoto | None:
-    """A dashboard user adds a photo to ticket `number` (None if there is none, NotVisible
-    outside their scope), audited; the caller commits."""
+    """A dashboard user adds a photo to ticket `number` at `at` (None if there is no such
+    ticket, NotVisible outside their scope), audited; the caller commits."""
     ticket = visible_ticket(session, scope, number)
     if ticket is None:
         return None
@@ -106,6 +111,7 @@ def add_photo(
         directory=directory,
         added_by=actor.username,
         user_id=actor.user_id,
+        at=at,
     )
     _audit(session, Action.PHOTO_ADD, photo, ticket, actor.user_id, actor.username, actor.address)
     return photo

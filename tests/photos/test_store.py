@@ -52,7 +52,9 @@ def test_the_photo_is_on_disk_beside_the_recordings_with_its_row_and_event(
         "resident",
     )
     event = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).one()
-    assert (event.kind, event.actor, event.note) == (EventKind.PHOTO, "resident", "")
+    assert (event.kind, event.actor, event.note, event.at) == (EventKind.PHOTO, "resident", "", at)
+    session.refresh(ticket)
+    assert ticket.updated_at == at  # a photo changes the ticket
 
 
 def test_the_same_picture_twice_is_kept_once(session: Session, tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def add(scope: Scope, number: str) -> ResponseReturnValue:
         # One byte over the limit is enough to refuse it; nothing larger is read.
         processed = photos.accept_photo(form.photo.data.read(max_bytes + 1), max_bytes)
         added = photos.add_photo(
-            session, scope, number, processed, settings().recordings_dir, _actor()
+            session, scope, number, processed, settings().recordings_dir, _actor(), now()
         )
     except NotVisible:
         abort(403)
