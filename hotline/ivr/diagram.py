@@ -82,7 +82,7 @@ def to_dot(flow: Flow, found: Findings | None = None) -> str:
     flagged = set(found.unreachable + found.dead_ends) if found is not None else set()
     lines = [
         f"digraph {quoted(flow.id)} {{",
-        "  rankdir=TB;",
+        "  rankdir=LR;",
         '  graph [fontname="Noto Sans CJK SC", fontsize=11];',
         '  node [fontname="Noto Sans CJK SC", fontsize=11, style=filled, fillcolor="#ffffff"];',
         '  edge [fontname="Noto Sans CJK SC", fontsize=10];',
