@@ -14,6 +14,7 @@ from hotline.extensions import db_session, settings
 from hotline.recordings import job
 from hotline.recordings import queue as recording_queue
 from hotline.settings import Settings
+from hotline.telephony.carriers import profiles
 from hotline.verbs import HOOK_PATHS
 from transcripts import ModelError
 from transcripts.model import model_language, model_name
@@ -161,6 +162,11 @@ Ctrl-C stops the web server, the worker and beat.
 )
 @click.option("--hang-up-in-menu", is_flag=True, help="Hang up when the keys run out.")
 @click.option("--url", help="Base URL of a running hotline; default: in-process.")
+@click.option(
+    "--carrier",
+    type=click.Choice(sorted(profiles())),
+    help="Play this carrier: refuse TwiML it does not support (default: accept any).",
+)
 def simulate_call(
     from_number: str,
     to_number: str,
@@ -169,11 +175,12 @@ def simulate_call(
     voicemail: Path | None,
     hang_up_in_menu: bool,
     url: str | None,
+    carrier: str | None,
 ) -> None:
     """Play the carrier: ring the line, walk the menu, and print the conversation and ticket."""
     from flask import current_app
 
-    from hotline.devtools.simulator import Caller, Simulator
+    from hotline.devtools.simulator import Caller, Simulator, UnsupportedTwiML
 
     keys = [k for chunk in presses for k in chunk.split(",") if k]
     caller = Caller(
@@ -184,13 +191,21 @@ def simulate_call(
         voicemail=voicemail,
         hang_up_in_menu=hang_up_in_menu,
     )
-    simulator = Simulator.for_app(current_app, base_url=url, echo=click.echo)
+    simulator = Simulator.for_app(
+        current_app,
+        base_url=url,
+        echo=click.echo,
+        carrier=profiles()[carrier] if carrier else None,
+    )
     if voicemail is not None and simulator.media_port is None:
         click.echo(
             "  note: no 127.0.0.1:PORT in HOTLINE_CARRIER_MEDIA_HOSTS, so the worker will refuse"
             " to download this voicemail (make run sets one up)"
         )
-    result = simulator.run(caller, linger=_wait_for_download)
+    try:
+        result = simulator.run(caller, linger=_wait_for_download)
+    except UnsupportedTwiML as exc:
+        raise click.ClickException(f"the carrier refuses the line's answer at {exc}") from exc
     click.echo(f"Call {result.call_sid} ended.")
     number = result.ticket_number(db_session())
     click.secho(f"Ticket: {number or 'none found'}", bold=True)

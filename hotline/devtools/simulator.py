@@ -4,7 +4,8 @@ It follows the TwiML we return the way the carrier does (Say, Play, Gather, Redi
 a screening URL per Number, Record, Hangup), acts out a scripted caller and volunteers, serves
 the voicemail file over HTTP for the worker to download, and reports the conversation. It also
 plays outbound calls the line asked the carrier for (`play_outbound`: a call back's agent leg,
-then the resident's leg it dials).
+then the resident's leg it dials). With a carrier profile (`carrier`), it refuses TwiML that
+carrier does not support, as the carrier would, naming the verb or attribute.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from twilio.request_validator import RequestValidator
 
 from hotline import calls, tickets
 from hotline.telephony import HTTP_TIMEOUT, PlacedCall
+from hotline.telephony.carriers import CarrierProfile
 from hotline.verbs import HOOK_PATHS
 
 # A call that keeps following TwiML longer than this is a loop in our flow: stop it.
@@ -82,6 +84,10 @@ class Conversation:
 
 class _HangUp(Exception):
     """The simulated caller hung up."""
+
+
+class UnsupportedTwiML(Exception):
+    """The line answered with TwiML the simulated carrier does not support."""
 
 
 def _sid(prefix: str) -> str:
@@ -168,6 +174,19 @@ def http_post(
     return post
 
 
+def _checked(post: Post, carrier: CarrierProfile) -> Post:
+    """`post`, refusing answers `carrier` would not execute."""
+
+    def checked(url: str, params: dict[str, str]) -> str:
+        document = post(url, params)
+        problems = carrier.problems(document) if document.strip() else []
+        if problems:
+            raise UnsupportedTwiML(f"{url}: " + "; ".join(problems))
+        return document
+
+    return checked
+
+
 class Simulator:
     """Drives one call at a time against the line, in-process or over HTTP."""
 
@@ -178,8 +197,9 @@ class Simulator:
         echo: Callable[[str], None] = lambda line: None,
         on_ring: Callable[[int], None] = lambda seconds: None,
         media_port: int | None = None,
+        carrier: CarrierProfile | None = None,
     ) -> None:
-        self._post = post
+        self._post = post if carrier is None else _checked(post, carrier)
         self._base = public_base_url
         # Where voicemails are served (a carrier media host the worker trusts); None: anywhere.
         self.media_port = media_port
@@ -195,15 +215,19 @@ class Simulator:
         base_url: str | None = None,
         echo: Callable[[str], None] = print,
         on_ring: Callable[[int], None] = lambda seconds: None,
+        carrier: CarrierProfile | None = None,
     ) -> Simulator:
-        """A simulator for an app's settings, posting over HTTP to base_url or in-process."""
+        """A simulator for an app's settings, posting over HTTP to base_url or in-process,
+        playing `carrier` (None: whatever TwiML comes)."""
         config = app.extensions["hotline.settings"]
         post = (
             in_process_post(app, config.carrier_auth_token)
             if base_url is None
             else http_post(base_url, config.public_base_url, config.carrier_auth_token)
         )
-        return cls(post, config.public_base_url, echo, on_ring, media_port(config.media_hosts))
+        return cls(
+            post, config.public_base_url, echo, on_ring, media_port(config.media_hosts), carrier
+        )
 
     def run(self, caller: Caller, linger: Callable[[str], None] | None = None) -> Conversation:
         """Place one call and follow it to the end; `linger(recording_sid)` runs while the

@@ -12,6 +12,7 @@ from typing import get_args
 
 import pytest
 import yaml
+from click.testing import Result
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -208,3 +209,40 @@ def test_error_replies_run_on_every_carrier(
     assert any(ET.fromstring(d).find("Record") is not None for d in kept)
     for document in kept:
         assert problems(document) == [], document
+
+
+def simulate(app: Flask, *args: str) -> Result:
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=["hotline", "simulate-call", *args])
+
+
+@pytest.mark.parametrize("carrier", ["twilio", "signalwire"])
+def test_the_simulator_plays_a_screened_call_on_carriers_that_screen(
+    app: Flask, on_duty: Callable[[int], list[Volunteer]], carrier: str
+) -> None:
+    on_duty(1)
+
+    result = simulate(app, "--press", "0", "--volunteer", "answer", "--carrier", carrier)
+
+    assert result.exit_code == 0, result.output
+    assert "connected: caller and volunteer talk" in result.stdout
+    assert "Ticket: 2026-" in result.stdout
+
+
+def test_the_somleng_profile_refuses_screening_naming_the_attribute(
+    app: Flask, on_duty: Callable[[int], list[Volunteer]]
+) -> None:
+    on_duty(1)
+
+    result = simulate(app, "--press", "0", "--volunteer", "answer", "--carrier", "somleng")
+
+    assert result.exit_code == 1
+    assert "Error: the carrier refuses the line's answer at https://" in result.stderr
+    assert "somleng does not support attribute 'url' on <Number>" in result.stderr
+
+
+def test_the_somleng_profile_plays_the_menu_and_voicemail(app: Flask, categories: None) -> None:
+    result = simulate(app, "--press", "0", "--carrier", "somleng")  # nobody on duty: voicemail
+
+    assert result.exit_code == 0, result.output
+    assert "(beep) caller records a message" in result.stdout
