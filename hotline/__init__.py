@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
 
+from hotline import logs
 from hotline.db import utcnow
 from hotline.settings import Settings
 from hotline.telephony import Telephony
@@ -43,7 +43,7 @@ def create_app(
     from hotline.web.voice.routes import bp as voice_bp
 
     settings = settings or Settings.from_env(os.environ)
-    logging.basicConfig(level=settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
 
     app = Flask(__name__)
     app.config.update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import setup_logging
 from flask import Flask
 
 from hotline.schedule import BEAT_SCHEDULE
@@ -52,6 +53,13 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
         # the beat sweep enqueues whatever was left behind.
         broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
     )
+    # create_app configured logging (hotline.logs: text or JSON lines with the call's context);
+    # a receiver of setup_logging tells the worker and beat to keep it rather than install theirs.
+    setup_logging.connect(_keep_app_logging, weak=False, dispatch_uid="hotline.logs")
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _keep_app_logging(**_: Any) -> None:
+    """Celery's logging setup, replaced by the app's (see celery_init_app)."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline import locks
 from hotline.extensions import database, now, settings, telephony
+from hotline.ops import logcontext
 from hotline.recordings import fetch as recording_fetch
 from hotline.recordings import job
 from hotline.recordings import queue as recording_queue
@@ -101,18 +102,20 @@ def job_tools(config: Settings) -> job.JobTools:
 
 
 def run_job(recording_id: int, *, last_try: bool) -> job.JobResult:
-    """Run the job on one recording in its own session (the task, or the CLI inline)."""
-    with database().sessions() as session:
-        result = job.process(
-            session,
-            recording_id,
-            now,
-            job_tools(settings()),
-            last_try=last_try,
-            commit=session.commit,
-        )
-        session.commit()
-    logger.info("recording %s: %s (%s)", recording_id, result.status, result.detail)
+    """Run the job on one recording in its own session (the task, or the CLI inline), its log
+    lines carrying the recording's call SID and ticket."""
+    with logcontext.for_recording(database().sessions, recording_id):
+        with database().sessions() as session:
+            result = job.process(
+                session,
+                recording_id,
+                now,
+                job_tools(settings()),
+                last_try=last_try,
+                commit=session.commit,
+            )
+            session.commit()
+        logger.info("recording %s: %s (%s)", recording_id, result.status, result.detail)
     return result
 
 

@@ -12,11 +12,13 @@ from datetime import timedelta
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hotline import metrics
+from hotline import logs, metrics
 from hotline.extensions import csrf, database, db_session, now, settings
-from hotline.ops import gauges, health
+from hotline.ops import gauges, health, logcontext
+from hotline.web.voice.params import FIELD_LENGTHS
 
 bp = Blueprint("ops", __name__)
 # The carrier's webhooks, timed per route.
@@ -29,6 +31,9 @@ def init_ops(app: Flask) -> None:
     csrf.exempt(bp)
     app.before_request(_start_webhook_timer)
     app.after_request(_observe_webhook)
+    logcontext.follow_new_rows()
+    app.before_request(_bind_call)
+    app.teardown_request(_unbind_call)
     hops = app.extensions["hotline.settings"].proxy_hops
     if hops:
         # The client's address (login throttling, the audit log) and https come from the
@@ -63,6 +68,30 @@ def readyz() -> ResponseReturnValue:
         strict=request.args.get("strict") == "1",
     )
     return jsonify(verdict.as_json()), 200 if verdict.ready else 503
+
+
+def _bind_call() -> None:
+    """Log a voice webhook's lines with its call SID and the call's ticket."""
+    if request.blueprint != "voice":
+        return
+    sid = request.form.get("CallSid", "")
+    if not sid or len(sid) > FIELD_LENGTHS["CallSid"]:
+        return
+    session = db_session()
+    try:
+        call_id, ticket = logcontext.call_context(session, sid)
+    except SQLAlchemyError:  # the webhook itself answers the caller whatever the database does
+        session.rollback()
+        call_id, ticket = None, ""
+    context = logs.bound(call_sid=sid, call_id=call_id, ticket=ticket)
+    context.__enter__()
+    g.log_context = context
+
+
+def _unbind_call(_exc: BaseException | None) -> None:
+    context = g.pop("log_context", None)
+    if context is not None:
+        context.__exit__(None, None, None)
 
 
 def _start_webhook_timer() -> None:
