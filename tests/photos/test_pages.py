@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from hotline.models import AuditEntry, EventKind, Role, TicketEvent, TicketPhoto, User
 from hotline.photos import photos_of
@@ -34,15 +35,22 @@ def flashes(html: str) -> list[str]:
     return re.findall(r'<p class="flash flash-\w+" role="status">([^<]*)</p>', html)
 
 
+def post_photo(
+    client: FlaskClient, number: str, data: bytes, name: str = "photo.jpg", **fields: str
+) -> TestResponse:
+    """POST a file (and other fields) to the ticket's photo form."""
+    return client.post(
+        f"/tickets/{number}/photos",
+        data={**fields, "photo": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
 def upload(client: FlaskClient, number: str, data: bytes, name: str = "photo.jpg") -> str:
     """POST a file to the ticket's photo form (in English) and return the ticket page it
     leads to."""
     client.set_cookie("lang", "en")
-    response = client.post(
-        f"/tickets/{number}/photos",
-        data={"photo": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
+    response = post_photo(client, number, data, name)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/tickets/{number}#photos")
     return page(client, f"/tickets/{number}")
@@ -81,18 +89,11 @@ def test_a_volunteer_outside_the_tickets_scope_gets_403_and_nothing_is_audited(
     sign_in(role=Role.VOLUNTEER, volunteer_id=factories.VolunteerFactory().id)
 
     assert client.get(photo_url(with_photo)).status_code == 403
-    assert upload_status(client, with_photo.ticket.number) == 403
+    assert (
+        post_photo(client, with_photo.ticket.number, images.phone_jpeg(90, 40)).status_code == 403
+    )
     assert audits(session, "photo.view") == []
     assert len(photos_of(session, with_photo.ticket.id)) == 1
-
-
-def upload_status(client: FlaskClient, number: str) -> int:
-    response = client.post(
-        f"/tickets/{number}/photos",
-        data={"photo": (io.BytesIO(images.phone_jpeg(90, 40)), "a.jpg")},
-        content_type="multipart/form-data",
-    )
-    return response.status_code
 
 
 def test_the_volunteer_the_ticket_is_assigned_to_sees_its_photo(
@@ -191,14 +192,9 @@ def test_the_form_needs_its_csrf_token(
     html = page(client, f"/tickets/{ticket.number}")
     assert 'enctype="multipart/form-data"' in html
 
-    assert upload_status(client, ticket.number) == 400
-    response = client.post(
-        f"/tickets/{ticket.number}/photos",
-        data={
-            "csrf_token": csrf_token(html),
-            "photo": (io.BytesIO(images.phone_jpeg()), "a.jpg"),
-        },
-        content_type="multipart/form-data",
+    assert post_photo(client, ticket.number, images.phone_jpeg()).status_code == 400
+    token = csrf_token(html)
+    assert (
+        post_photo(client, ticket.number, images.phone_jpeg(), csrf_token=token).status_code == 302
     )
-    assert response.status_code == 302
     assert len(photos_of(session, ticket.id)) == 1
