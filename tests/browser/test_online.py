@@ -67,8 +67,17 @@ def test_a_resident_reports_a_leak_with_a_photo_and_follows_it(
     assert overflow_x(phone) == 0
     screenshot(phone, "online-5-mine")
 
+    card.locator("summary", has_text="已修好").click()
+    card.locator("label.choice:has-text('5') input").check()
+    with phone.expect_navigation():
+        card.locator("button.primary").click()
+    assert "感谢您的评价" in phone.inner_text("main")
+    session.refresh(ticket)
+    assert (ticket.status.value, ticket.satisfaction) == ("resolved", 5)
+    screenshot(phone, "online-6-rated")
+
     with phone.expect_navigation():
         phone.click("header .lang button")
     assert "My tickets" in phone.inner_text("h1")
     assert overflow_x(phone) == 0
-    screenshot(phone, "online-6-mine-en")
+    screenshot(phone, "online-7-mine-en")
