@@ -238,14 +238,14 @@ def test_an_ambiguous_or_missing_name_is_explained(
 ) -> None:
     ticket = TicketFactory()
     VolunteerFactory(name="王芳", mobile="+8613800000001")
-    TechnicianFactory(name="王芳", mobile="+8613700000002")
+    TechnicianFactory(name="王芳", mobile="+8613600000002")
     sign_in(role=Role.SUPERVISOR)
 
     def answer(data: dict[str, str]) -> str:
         url = f"/tickets/{ticket.number}/assign"
         return text(client.post(url, data=data, follow_redirects=True))
 
-    assert "有多人叫 王芳：王芳 (—, +86137****0002), 王芳 (—, +86138****0001)" in answer(
+    assert "有多人叫 王芳：王芳 (—, +86136****0002), 王芳 (—, +86138****0001)" in answer(
         {"person": "王芳"}
     )
     assert "没有叫这个名字或使用这个号码的人：赵六" in answer({"person": "赵六"})

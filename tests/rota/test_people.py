@@ -24,6 +24,9 @@ ROTATION = {
     "starts": "2026-12-01T08:00",
 }
 
+# An override's or leave's window (far ahead, so never in the past).
+WINDOW = {"layer": "1", "starts": "2030-12-01T08:00", "ends": "2030-12-01T20:00"}
+
 
 def names(found: list[rota.Person]) -> list[str]:
     return [person.name for person in found]
@@ -78,7 +81,7 @@ def test_search_limit_is_clamped(session: Session, asked: int, answered: int) ->
 
 
 def test_search_with_technicians_lists_them_first_with_their_own_label(session: Session) -> None:
-    technician = TechnicianFactory(name="王师傅", mobile="+8613700000001")
+    technician = TechnicianFactory(name="王师傅")
     volunteer = VolunteerFactory(name="王芳")
     TechnicianFactory(name="王工", active=False)
 
@@ -195,14 +198,8 @@ def test_unknown_name_in_override_and_leave_forms(
     client: FlaskClient, session: Session, sign_in: Callable[..., User], path: str
 ) -> None:
     sign_in(role=Role.SUPERVISOR)
-    form = {
-        "volunteer": "赵六",
-        "layer": "1",
-        "starts": "2030-12-01T08:00",
-        "ends": "2030-12-01T20:00",
-    }
 
-    html = client.post(path, data=form).get_data(as_text=True)
+    html = client.post(path, data={**WINDOW, "volunteer": "赵六"}).get_data(as_text=True)
 
     assert "没有叫这个名字或使用这个号码的志愿者：赵六" in html
 
@@ -212,12 +209,6 @@ def test_override_by_a_unique_name(
 ) -> None:
     cover = VolunteerFactory(name="李娜")
     sign_in(role=Role.SUPERVISOR)
-    form = {
-        "volunteer": "李娜",
-        "layer": "1",
-        "starts": "2030-12-01T08:00",
-        "ends": "2030-12-01T20:00",
-    }
 
-    assert client.post("/rota/overrides", data=form).status_code == 302
+    assert client.post("/rota/overrides", data={**WINDOW, "volunteer": "李娜"}).status_code == 302
     assert session.scalars(select(Override.volunteer_id)).one() == cover.id
