@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from flask import Flask
 
@@ -28,14 +30,30 @@ def make_model(app: Flask, *args: str) -> Result:
     )
 
 
-def served_zip(root: Path) -> tuple[str, int, str]:
-    """A small zip shaped like the published model: (file name, size, SHA-256)."""
+@dataclass(frozen=True)
+class Served:
+    """A small zip shaped like the published model, served over loopback HTTP."""
+
+    url: str
+    size: int
+    sha256: str
+
+
+@pytest.fixture
+def served(http_root: tuple[str, Path]) -> Served:
+    base, root = http_root
     archive = root / f"{SMALL_CN}.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for name in ("am/final.mdl", "conf/mfcc.conf", "graph/HCLr.fst"):
             zf.writestr(f"{SMALL_CN}/{name}", f"stand-in for {name}\n" * 1000)
     data = archive.read_bytes()
-    return archive.name, len(data), hashlib.sha256(data).hexdigest()
+    return Served(f"{base}/{archive.name}", len(data), hashlib.sha256(data).hexdigest())
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """No model configured or installed, and the development package not allowed."""
+    return make_app(vosk_model=None, vosk_model_packages=False)
 
 
 def test_the_pinned_model_is_the_small_chinese_one() -> None:
@@ -47,35 +65,25 @@ def test_the_pinned_model_is_the_small_chinese_one() -> None:
 
 
 def test_a_matching_download_is_installed_with_a_progress_bar(
-    make_app: Callable[..., Flask],
-    http_root: tuple[str, Path],
-    tmp_path: Path,
+    app: Flask, served: Served, tmp_path: Path
 ) -> None:
-    app = make_app(vosk_model=None, vosk_model_packages=False)
-    base, root = http_root
-    name, size, digest = served_zip(root)
-
-    result = make_model(app, f"{base}/{name}", "--sha256", digest, "--size", str(size))
+    result = make_model(app, served.url, "--sha256", served.sha256, "--size", str(served.size))
 
     assert result.exit_code == 0, result.output
     models = tmp_path / "models"
     assert sorted(p.name for p in models.iterdir()) == [SMALL_CN]
     assert f"installed {SMALL_CN} at {models / SMALL_CN}" in result.stdout
-    assert f"downloading {name}" in result.stderr  # the bar, on stderr
+    assert f"downloading {SMALL_CN}.zip" in result.stderr  # the bar, on stderr
 
 
 def test_a_mismatching_download_is_refused_and_nothing_is_left(
-    make_app: Callable[..., Flask],
-    http_root: tuple[str, Path],
-    tmp_path: Path,
+    app: Flask, served: Served, tmp_path: Path
 ) -> None:
-    app = make_app(vosk_model=None, vosk_model_packages=False)
-    base, root = http_root
-    name, size, digest = served_zip(root)
     wrong = hashlib.sha256(b"another file").hexdigest()
+    size, digest = served.size, served.sha256
 
-    bad_digest = make_model(app, f"{base}/{name}", "--sha256", wrong, "--size", str(size))
-    bad_size = make_model(app, f"{base}/{name}", "--sha256", digest, "--size", str(size - 1))
+    bad_digest = make_model(app, served.url, "--sha256", wrong, "--size", str(size))
+    bad_size = make_model(app, served.url, "--sha256", digest, "--size", str(size - 1))
 
     assert bad_digest.exit_code == 1
     assert f"sha256 is {digest}, expected {wrong}" in bad_digest.output
@@ -84,9 +92,7 @@ def test_a_mismatching_download_is_refused_and_nothing_is_left(
     assert list((tmp_path / "models").iterdir()) == []  # no model, no partial download
 
 
-def test_without_a_network_one_line_says_so(make_app: Callable[..., Flask], tmp_path: Path) -> None:
-    app = make_app(vosk_model=None, vosk_model_packages=False)
-
+def test_without_a_network_one_line_says_so(app: Flask, tmp_path: Path) -> None:
     # Port 9 (discard) on loopback: nothing listens, the connection is refused at once, as a
     # machine without a network (or DNS) cannot reach alphacephei.com.
     result = make_model(app, "http://127.0.0.1:9/vosk-model-small-cn-0.22.zip")
