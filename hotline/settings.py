@@ -191,6 +191,13 @@ class Settings:
         "Carrier auth token; signs webhooks. Required while signatures are checked.",
         default="",
     )
+    carrier_signing_key: str = setting(
+        "HOTLINE_CARRIER_SIGNING_KEY",
+        parse_str,
+        "Key the carrier signs webhooks with, where it is not the auth token (SignalWire: the"
+        " project's Signing Key); empty = HOTLINE_CARRIER_AUTH_TOKEN.",
+        default="",
+    )
     carrier_api_base_url: str = setting(
         "HOTLINE_CARRIER_API_BASE_URL",
         parse_url,

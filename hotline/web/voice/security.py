@@ -1,4 +1,5 @@
-"""Carrier webhook authentication: X-Twilio-Signature, checked against the public URL."""
+"""Carrier webhook authentication: X-Twilio-Signature (or SignalWire's X-SignalWire-Signature),
+checked against the public URL."""
 
 from __future__ import annotations
 
@@ -37,13 +38,15 @@ def twilio_signed(view: Callable[P, R]) -> Callable[P, R | Response]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         config = settings()
         if config.validate_signatures:
-            signature = request.headers.get("X-Twilio-Signature", "")
+            # SignalWire names its header its own way (and signs with its own key).
+            signature = request.headers.get("X-Twilio-Signature") or request.headers.get(
+                "X-SignalWire-Signature", ""
+            )
             # One signature over the exact public URL: RequestValidator.validate would compute
             # a second one for the URL with the port added or removed, which ours never needs.
             # The whole MultiDict goes in: the carrier signs every value of a repeated key.
-            expected = _validator(config.carrier_auth_token).compute_signature(
-                public_url(), request.form
-            )
+            key = config.carrier_signing_key or config.carrier_auth_token
+            expected = _validator(key).compute_signature(public_url(), request.form)
             if not signature or not hmac.compare_digest(expected, signature):
                 logger.warning(
                     "rejected unsigned webhook %s (call %s)",

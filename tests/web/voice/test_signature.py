@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from hotline.settings import SettingsError
 from hotline.verbs import HOOK_PATHS
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, make_settings, sign
+from tests.helpers import configure
 
 PARAMS = {"CallSid": "CA" + "1" * 32, "From": "+8613800000001", "To": "+8657100000000"}
 
@@ -98,3 +99,20 @@ def test_signature_over_every_value_of_a_repeated_key_is_accepted(client: FlaskC
     signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, params)
     response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200
+
+
+SIGNING_KEY = "PSK_signalwire_project_signing_key"
+
+
+@pytest.mark.parametrize("header", ["X-SignalWire-Signature", "X-Twilio-Signature"])
+def test_a_carrier_with_its_own_signing_key_is_checked_with_it(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, header: str
+) -> None:
+    configure(app, monkeypatch, carrier_signing_key=SIGNING_KEY)
+    path = HOOK_PATHS["incoming"]
+
+    signed = sign(PUBLIC_BASE_URL + path, PARAMS, token=SIGNING_KEY)
+    with_token = sign(PUBLIC_BASE_URL + path, PARAMS)
+
+    assert client.post(path, data=PARAMS, headers={header: signed}).status_code == 200
+    assert client.post(path, data=PARAMS, headers={header: with_token}).status_code == 403
