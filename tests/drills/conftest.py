@@ -74,11 +74,14 @@ class Drill:
         )
         return self.line
 
-    def simulator(self) -> Simulator:
-        """The carrier, calling the line over HTTP and serving voicemails on the media host."""
+    def simulator(self, on_ring: Callable[[int], None] = lambda seconds: None) -> Simulator:
+        """The carrier, calling the line over HTTP and serving voicemails on the media host;
+        `on_ring` runs while a volunteer's phone rings."""
         assert self.line is not None
         base = self.line.base_url
-        return Simulator(http_post(base, base, AUTH_TOKEN), base, media_port=self.media_port)
+        return Simulator(
+            http_post(base, base, AUTH_TOKEN), base, on_ring=on_ring, media_port=self.media_port
+        )
 
     def session(self) -> Session:
         """A session on the drill's database (read what the processes committed)."""
