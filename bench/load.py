@@ -1,0 +1,429 @@
+"""Load-test whole calls across processes: the line as separate machines would run it, on one.
+
+    python bench/load.py                          # 200 callers for 60 s
+    python bench/load.py --callers 20 --duration 30
+
+Starts a Redis of its own (a free port, nothing on disk), a fresh PostgreSQL database (migrated,
+categories and volunteers on duty seeded; dropped afterwards), gunicorn with 2 worker processes
+and 2 Celery workers (separate processes, one decode at a time each) on the dev speech model.
+N simulated callers (threads, each with its own connection) then call for --duration seconds,
+each call walking one of four whole IVR paths in turn, played by the carrier simulator with
+signed webhooks:
+
+  menu       press 1 (water and electricity), confirm with 1, the volunteer answers
+  answer     press 0, the volunteer answers
+  voicemail  press 0, nobody answers, the caller leaves a real Mandarin voicemail
+  hangup     the caller hangs up in the menu
+
+Between webhooks a caller waits as a caller on the phone does (--think seconds on average,
+jittered: the prompt being said, a key pressed), and a ring lasts --ring-scale of its real
+length. Latencies count after --warmup seconds of calls (the processes' first requests and
+the workers' model loading are not measured). After the run the bench waits for the
+voicemails' transcripts, then replays every webhook of the run, with the same pauses and as
+many callers, against a minimal Flask app that answers static TwiML under the same gunicorn
+(the ceiling).
+
+It prints calls completed, webhook p50/p99 per route (and the ceiling's), errors (non-2xx,
+connection errors, and webhooks the app answered with its apology after an internal error),
+tickets against calls, recordings against transcripts, and the time from the end of a
+voicemail (the carrier's recording callback) to its transcript on the ticket, p50/p95.
+Targets: 0 errors and 0 lost tickets at 200 callers; webhook p99 <= 50 ms; voicemail to
+transcript p95 <= audio length x 0.5 + 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import wave
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from hotline.devtools import stack  # noqa: E402
+from hotline.devtools.simulator import Caller, Simulator, http_post, serve_file  # noqa: E402
+from hotline.models import Call, Recording, Ticket, Transcript  # noqa: E402
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+AUTH_TOKEN = "load-auth-token-" + "0" * 16
+ACCOUNT_SID = "AC" + "0" * 32
+CLIP = ROOT.parent / "shared" / "speech" / "zh" / "paddlespeech_zh.wav"
+TARGET_P99_MS = 50.0
+
+PATHS: dict[str, Caller] = {
+    "menu": Caller(presses=["1", "1"], volunteers=["answer"]),
+    "answer": Caller(presses=["0"], volunteers=["answer"]),
+    "voicemail": Caller(presses=["0"], volunteers=["no-answer"], voicemail=CLIP),
+    "hangup": Caller(presses=[], hang_up_in_menu=True),
+}
+
+Webhook = tuple[str, dict[str, str]]
+
+
+@dataclass
+class Results:
+    """What the callers saw, shared by their threads."""
+
+    # Latencies count from here on (time.monotonic()): the first calls warm the processes up.
+    measure_from: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    completed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    failed_calls: int = 0
+    # RecordingSid -> when the carrier's recording callback was sent (UTC).
+    voicemail_ends: dict[str, datetime] = field(default_factory=dict)
+    # Every call's webhooks with the pause before each, for the ceiling's replay.
+    scripts: list[list[tuple[float, Webhook]]] = field(default_factory=list)
+
+    def observe(self, route: str, started: float, ok: bool) -> None:
+        """A webhook sent at `started` (time.perf_counter()) has been answered, or failed."""
+        ended = time.perf_counter()
+        with self.lock:
+            if time.monotonic() >= self.measure_from:
+                self.latencies[route].append((ended - started) * 1000)
+            if not ok:
+                self.errors[route] += 1
+
+
+def route_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+class CallerThread(threading.Thread):
+    """One resident calling again and again until the deadline."""
+
+    def __init__(self, index: int, args: argparse.Namespace, base_url: str, media_url: str,
+                 results: Results, deadline: float) -> None:  # fmt: skip
+        super().__init__(daemon=True)
+        self.index, self.args, self.results, self.deadline = index, args, results, deadline
+        self.base_url, self.media_url = base_url, media_url
+        self.rng = random.Random(index)
+        self.http = requests.Session()
+        self.script: list[tuple[float, Webhook]] = []
+        self.pause = 0.0
+
+    def think(self) -> float:
+        return self.args.think * self.rng.uniform(0.5, 1.5)
+
+    def post(self, url: str, params: dict[str, str]) -> str:
+        pause, self.pause = self.pause, self.think()
+        time.sleep(pause)
+        self.script.append((pause, (url, dict(params))))
+        measured = time.monotonic() >= self.results.measure_from
+        if route_of(url) == "/voice/recording-status" and measured:
+            with self.results.lock:
+                self.results.voicemail_ends[params["RecordingSid"]] = datetime.now(UTC)
+        started = time.perf_counter()
+        ok = False
+        try:
+            body = self.deliver(url, params)
+            ok = True
+            return body
+        finally:
+            self.results.observe(route_of(url), started, ok)
+
+    def ring(self, seconds: int) -> None:
+        time.sleep(seconds * self.args.ring_scale)
+
+    def run(self) -> None:
+        self.deliver = http_post(self.base_url, self.base_url, AUTH_TOKEN, self.http)
+        simulator = Simulator(self.post, self.base_url, on_ring=self.ring)
+        names = list(PATHS)
+        turn = self.index
+        # Callers start spread over the first think time, not all in the same instant.
+        time.sleep(self.rng.uniform(0, self.args.think))
+        while time.monotonic() < self.deadline:
+            name = names[turn % len(names)]
+            turn += 1
+            caller = replace(
+                PATHS[name],
+                from_number=f"+86139{self.index:04d}{turn % 10000:04d}",
+                voicemail_url=self.media_url if PATHS[name].voicemail else None,
+            )
+            self.script, self.pause = [], 0.0
+            try:
+                simulator.run(caller)
+            except Exception:  # noqa: BLE001  (counted: the bench reports, it does not stop)
+                with self.results.lock:
+                    self.results.failed_calls += 1
+            else:
+                with self.results.lock:
+                    self.results.completed[name] += 1
+            with self.results.lock:
+                self.results.scripts.append(self.script)
+        self.http.close()
+
+
+class Replayer(threading.Thread):
+    """The ceiling's caller: the run's calls again, same pauses, against static TwiML."""
+
+    def __init__(self, scripts: list[list[tuple[float, Webhook]]], base_url: str,
+                 results: Results, deadline: float) -> None:  # fmt: skip
+        super().__init__(daemon=True)
+        self.scripts, self.base_url, self.results = scripts, base_url, results
+        self.deadline = deadline
+
+    def run(self) -> None:
+        with requests.Session() as http:
+            post = http_post(self.base_url, self.base_url, AUTH_TOKEN, http)
+            for script in self.scripts:
+                for pause, (url, params) in script:
+                    if time.monotonic() > self.deadline:
+                        return
+                    time.sleep(pause)
+                    started = time.perf_counter()
+                    ok = False
+                    try:
+                        post(url, params)
+                        ok = True
+                    except requests.RequestException:
+                        pass
+                    finally:
+                        self.results.observe(route_of(url), started, ok)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile (0 < share <= 1) of values; nan if none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))]
+
+
+def clip_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as clip:
+        return clip.getnframes() / clip.getframerate()
+
+
+@contextlib.contextmanager
+def line(workdir: Path, args: argparse.Namespace) -> Iterator[stack.Line]:
+    """Redis, the database, 2 gunicorn workers and 2 Celery workers; all stopped afterwards."""
+    redis = stack.redis_process(workdir, stack.free_port())
+    media_port = stack.free_port()
+    with stack.postgres_database(args.postgres_url) as url:
+        running = stack.Line(workdir, {})
+        try:
+            redis.start(stack.REDIS_READY)
+            broker = f"redis://127.0.0.1:{redis.command[redis.command.index('--port') + 1]}/0"
+            running.env = stack.line_env(
+                workdir, database_url=url, broker_url=broker, port=stack.free_port(),
+                account=(ACCOUNT_SID, AUTH_TOKEN), carrier_media_hosts=f"127.0.0.1:{media_port}",
+                vosk_model_packages="true",
+            )  # fmt: skip
+            running.env["LOAD_MEDIA_PORT"] = str(media_port)
+            running.web(workers=2, threads=args.threads)
+            running.worker("load1", pool=1)
+            running.worker("load2", pool=1)
+            yield running
+        finally:
+            running.close()
+            redis.stop()
+
+
+def drive(threads: Sequence[threading.Thread], deadline: float, grace: float) -> None:
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()) + grace)
+
+
+def run_line(args: argparse.Namespace, workdir: Path) -> tuple[Results, dict[str, object]]:
+    """The real line under load; the results and the database's counts."""
+    results = Results()
+    with line(workdir, args) as running:
+        media_port = int(running.env["LOAD_MEDIA_PORT"])
+        with serve_file(CLIP, media_port) as media_url:
+            results.measure_from = time.monotonic() + args.warmup
+            deadline = results.measure_from + args.duration
+            callers = [
+                CallerThread(i, args, running.base_url, media_url, results, deadline)
+                for i in range(args.callers)
+            ]
+            print(f"line: {args.callers} callers for {args.warmup} + {args.duration} s ...",
+                  file=sys.stderr)  # fmt: skip
+            drive(callers, deadline, grace=120)
+            print("line: waiting for the transcripts ...", file=sys.stderr)
+            counts = settle(running.env["HOTLINE_DATABASE_URL"], results, args.transcript_wait)
+        counts["apologies"] = running.processes[0].output().count("failed for call")
+    return results, counts
+
+
+def settle(url: str, results: Results, wait_s: float) -> dict[str, object]:
+    """Wait (at most wait_s) until every voicemail has its transcript; then count rows."""
+    engine = create_engine(url)
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            with Session(engine) as session:
+                recordings = session.scalar(
+                    select(func.count()).select_from(Recording).where(Recording.duration_s > 0)
+                )
+                transcribed = session.scalar(
+                    select(func.count(func.distinct(Transcript.recording_id)))
+                )
+            if transcribed == recordings or time.monotonic() > deadline:
+                break
+            print(f"  {transcribed} of {recordings} transcribed", file=sys.stderr)
+            time.sleep(5)
+        with Session(engine) as session:
+            calls = session.scalar(select(func.count()).select_from(Call)) or 0
+            with_ticket = session.scalar(select(func.count(func.distinct(Ticket.call_id)))) or 0
+            tickets = session.scalar(select(func.count()).select_from(Ticket)) or 0
+            transcripts = session.scalar(select(func.count()).select_from(Transcript)) or 0
+            done = session.execute(
+                select(Recording.recording_sid, func.min(Transcript.created_at))
+                .join(Transcript, Transcript.recording_id == Recording.id)
+                .group_by(Recording.recording_sid)
+            ).all()
+    finally:
+        engine.dispose()
+    delays = [
+        (at - results.voicemail_ends[sid]).total_seconds()
+        for sid, at in done
+        if sid in results.voicemail_ends
+    ]
+    return {
+        "calls": calls, "calls_with_ticket": with_ticket, "tickets": tickets,
+        "recordings": recordings or 0, "transcribed": transcribed or 0,
+        "transcripts": transcripts, "delays": delays,
+    }  # fmt: skip
+
+
+def run_ceiling(args: argparse.Namespace, workdir: Path, line_results: Results) -> Results:
+    """The same calls, pauses and callers against the static-TwiML app under gunicorn."""
+    results = Results()
+    port = stack.free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent)
+    command = [
+        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "info",
+        "webhooks:static_app()",
+    ]  # fmt: skip
+    server = stack.Process("static", command, env, workdir / "static.log")
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        server.start("Booting worker")
+        stack.wait_for_http(base_url + "/healthz", server)
+        scripts = line_results.scripts
+        shares: list[list[list[tuple[float, Webhook]]]] = [[] for _ in range(args.callers)]
+        for i, script in enumerate(scripts):
+            shares[i % args.callers].append(script)
+        results.measure_from = time.monotonic() + args.warmup
+        deadline = results.measure_from + args.duration + 60
+        print(f"ceiling: replaying {len(scripts)} calls ...", file=sys.stderr)
+        drive([Replayer(s, base_url, results, deadline) for s in shares], deadline, grace=10)
+    finally:
+        server.stop()
+    return results
+
+
+def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
+           ceiling: Results) -> bool:  # fmt: skip
+    """Print the tables; True if every target was met."""
+    completed = sum(line_r.completed.values())
+    errors = sum(line_r.errors.values()) + line_r.failed_calls
+    print(
+        f"\n{args.callers} callers, {args.duration} s measured after {args.warmup} s, think "
+        f"{args.think} s, ring x{args.ring_scale}; gunicorn 2 workers x {args.threads} threads, "
+        f"2 Celery workers; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
+        "(a shared machine's numbers are inflated)."
+    )
+    print(f"calls completed: {completed} (" + ", ".join(
+        f"{name} {line_r.completed[name]}" for name in PATHS) + f"); failed calls: "
+        f"{line_r.failed_calls}")  # fmt: skip
+    print(
+        f"\n{'route':26} {'line n':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        f" {'ceiling n':>10} {'p50 ms':>8} {'p99 ms':>8}"
+    )
+    all_line: list[float] = []
+    for route in sorted(line_r.latencies):
+        mine, base = line_r.latencies[route], ceiling.latencies.get(route, [])
+        all_line += mine
+        print(
+            f"{route:26} {len(mine):7} {percentile(mine, 0.5):8.1f} {percentile(mine, 0.99):8.1f}"
+            f" {line_r.errors[route]:7} {len(base):10} {percentile(base, 0.5):8.1f}"
+            f" {percentile(base, 0.99):8.1f}"
+        )
+    all_ceiling = [v for values in ceiling.latencies.values() for v in values]
+    p99 = percentile(all_line, 0.99)
+    print(
+        f"{'all webhooks':26} {len(all_line):7} {percentile(all_line, 0.5):8.1f} {p99:8.1f}"
+        f" {errors:7} {len(all_ceiling):10} {percentile(all_ceiling, 0.5):8.1f}"
+        f" {percentile(all_ceiling, 0.99):8.1f}"
+    )
+    calls, with_ticket = int(counts["calls"]), int(counts["calls_with_ticket"])  # type: ignore[call-overload]
+    recordings = int(counts["recordings"])  # type: ignore[call-overload]
+    transcribed = int(counts["transcribed"])  # type: ignore[call-overload]
+    delays: list[float] = counts["delays"]  # type: ignore[assignment]
+    lost = calls - with_ticket
+    print(f"\ntickets vs calls: {with_ticket} of {calls} calls have a ticket "
+          f"({counts['tickets']} tickets); lost: {lost}")  # fmt: skip
+    print(f"recordings vs transcripts: {transcribed} of {recordings} voicemails transcribed "
+          f"({counts['transcripts']} transcripts)")  # fmt: skip
+    print(f"apologies in the web log (internal errors): {counts['apologies']}")
+    budget = clip_seconds(CLIP) * 0.5 + 5
+    p95 = percentile(delays, 0.95)
+    print(
+        f"voicemail end -> transcript on the ticket: p50 {percentile(delays, 0.5):.1f} s, "
+        f"p95 {p95:.1f} s, max {max(delays, default=float('nan')):.1f} s "
+        f"(n={len(delays)}, mean {statistics.fmean(delays) if delays else float('nan'):.1f} s)"
+    )
+    checks = {
+        "0 errors": errors == 0 and counts["apologies"] == 0,
+        "0 lost tickets": lost == 0,
+        "every voicemail transcribed": transcribed == recordings,
+        f"webhook p99 <= {TARGET_P99_MS:.0f} ms": p99 <= TARGET_P99_MS,
+        f"voicemail -> transcript p95 <= {budget:.1f} s": p95 <= budget,
+    }
+    print()
+    for name, ok in checks.items():
+        print(f"target {name}: {'met' if ok else 'MISSED'}")
+    return all(checks.values())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the line under load, then the ceiling; print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--callers", type=int, default=200, help="concurrent callers")
+    parser.add_argument("--duration", type=int, default=60, help="seconds of new calls")
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="seconds of calls before the measurement starts")  # fmt: skip
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean seconds between a caller's webhooks")  # fmt: skip
+    parser.add_argument("--ring-scale", type=float, default=0.1,
+                        help="share of a ring's real length the simulated ring lasts")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--transcript-wait", type=float, default=600,
+                        help="seconds to wait for the last transcripts")  # fmt: skip
+    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="hotline-load-") as tmp:
+        workdir = Path(tmp)
+        line_results, counts = run_line(args, workdir)
+        ceiling = run_ceiling(args, workdir, line_results)
+        ok = report(args, line_results, counts, ceiling)
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
