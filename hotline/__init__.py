@@ -26,6 +26,7 @@ def create_app(
     """
     from hotline import commands, extensions
     from hotline.celery_app import celery_init_app
+    from hotline.web.admin import init_admin_pages
     from hotline.web.audit import init_audit_pages
     from hotline.web.dashboard import init_dashboard
     from hotline.web.dispatch import init_dispatch_pages
@@ -66,6 +67,7 @@ def create_app(
     init_review_pages(app)
     init_dispatch_pages(app)
     init_audit_pages(app)
+    init_admin_pages(app)
     init_ops(app)
     init_online_pages(app)
     init_photo_pages(app)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Role, User, Volunteer
+from hotline.refusal import N_, Refused
 
 # Shorter passwords fall to offline guessing too quickly if a database backup leaks.
 MIN_PASSWORD_LENGTH = 10
@@ -22,8 +23,9 @@ SCRYPT_COST = (2**15, 8, 1)
 _SALT_CHARS = string.ascii_letters + string.digits
 
 
-class AccountError(ValueError):
-    """A user cannot be created or changed as asked; the message says why."""
+class AccountError(Refused):
+    """A user cannot be created or changed as asked; the message says why (in English as
+    str(error); pages translate `message` with `params`)."""
 
 
 def normalize_username(username: str) -> str:
@@ -58,7 +60,9 @@ def password_matches(stored: str, password: str) -> bool:
 
 def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            N_("password must have at least %(n)s characters"), n=MIN_PASSWORD_LENGTH
+        )
     return hash_password(password)
 
 
@@ -67,6 +71,12 @@ def _decoy_hash() -> str:
     # Checked against when the username is unknown, so a miss costs as long as a wrong password
     # and response times do not reveal which usernames exist.
     return hash_password("decoy password, never valid")
+
+
+def check_locale(locale: str | None) -> None:
+    """Refuse a dashboard language other than LOCALES (None: the browser's)."""
+    if locale is not None and locale not in LOCALES:
+        raise AccountError(N_("locale must be one of %(locales)s"), locales=", ".join(LOCALES))
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -89,13 +99,12 @@ def create_user(
     """Add a user with a hashed password; a volunteer login may be linked to its Volunteer."""
     name = normalize_username(username)
     if not name:
-        raise AccountError("username must not be empty")
+        raise AccountError(N_("username must not be empty"))
     if find_user(session, name) is not None:
-        raise AccountError(f"user {name!r} already exists")
-    if locale is not None and locale not in LOCALES:
-        raise AccountError(f"locale must be one of {', '.join(LOCALES)}")
+        raise AccountError(N_("user '%(name)s' already exists"), name=name)
+    check_locale(locale)
     if volunteer_id is not None and session.get(Volunteer, volunteer_id) is None:
-        raise AccountError(f"no volunteer with id {volunteer_id}")
+        raise AccountError(N_("no volunteer with id %(id)s"), id=volunteer_id)
     user = User(
         username=name,
         password_hash=_hash(password),
@@ -114,7 +123,7 @@ def set_password(session: Session, username: str, password: str) -> User:
     """Replace a user's password."""
     user = find_user(session, username)
     if user is None:
-        raise AccountError(f"no user {normalize_username(username)!r}")
+        raise AccountError(N_("no user '%(name)s'"), name=normalize_username(username))
     user.password_hash = _hash(password)
     session.flush()
     return user
@@ -122,8 +131,7 @@ def set_password(session: Session, username: str, password: str) -> User:
 
 def set_locale(session: Session, user_id: int, locale: str) -> None:
     """Remember the dashboard language a user chose."""
-    if locale not in LOCALES:
-        raise AccountError(f"locale must be one of {', '.join(LOCALES)}")
+    check_locale(locale)
     user = session.get(User, user_id)
     if user is not None:
         user.locale = locale

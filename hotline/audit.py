@@ -1,4 +1,5 @@
-"""The audit log: who played, downloaded, viewed, edited or exported what, and who logged in.
+"""The audit log: who played, downloaded, viewed, edited or exported what, who logged in, and
+every administration change (users, volunteers, teams, communities, categories).
 
 Append-only: the application only ever adds entries (`record`); nothing updates or deletes
 one (tests/audit/test_append_only.py greps the code base for it). Callers record in the same
@@ -41,6 +42,24 @@ class Action(enum.StrEnum):
     ONLINE_SUBMIT = "online.submit"
     NUMBER_BLOCK = "number.block"
     NUMBER_UNBLOCK = "number.unblock"
+    # Administration (hotline/admin): users, volunteers, teams, communities, categories.
+    USER_CREATE = "user.create"
+    USER_EDIT = "user.edit"
+    USER_RESET = "user.password"
+    USER_DISABLE = "user.disable"
+    USER_ENABLE = "user.enable"
+    VOLUNTEER_CREATE = "volunteer.create"
+    VOLUNTEER_EDIT = "volunteer.edit"
+    VOLUNTEER_IMPORT = "volunteer.import"
+    TEAM_CREATE = "team.create"
+    TEAM_EDIT = "team.edit"
+    TEAM_DELETE = "team.delete"
+    COMMUNITY_CREATE = "community.create"
+    COMMUNITY_EDIT = "community.edit"
+    COMMUNITY_DELETE = "community.delete"
+    CATEGORY_CREATE = "category.create"
+    CATEGORY_EDIT = "category.edit"
+    CATEGORY_DELETE = "category.delete"
     # Ticket photos (hotline.photos): added on the dashboard, viewed there or by a signed link.
     PHOTO_ADD = "photo.add"
     PHOTO_VIEW = "photo.view"

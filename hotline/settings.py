@@ -493,10 +493,13 @@ class Settings:
 def from_environment(environ: Mapping[str, str] | None = None, dev_env: Path = DEV_ENV) -> Settings:
     """Settings from the environment (default: this process's) over `dev_env` when that file
     exists, so `flask --app app ...` finds the developer's set-up by itself; a variable set in
-    the environment always wins."""
-    found = dotenv_values(dev_env) if dev_env.is_file() else {}
-    layered = {name: value for name, value in found.items() if value is not None}
-    layered.update(os.environ if environ is None else environ)
+    the environment always wins. An environment that sets HOTLINE_SECRET_KEY (production, the
+    drills and benches) configures the line alone: the file is not read at all."""
+    environ = os.environ if environ is None else environ
+    if "HOTLINE_SECRET_KEY" in environ or not dev_env.is_file():
+        return Settings.from_env(environ)
+    layered = {name: value for name, value in dotenv_values(dev_env).items() if value is not None}
+    layered.update(environ)
     return Settings.from_env(layered)
 
 

@@ -36,12 +36,30 @@ def test_the_developer_file_is_found_by_itself(tmp_path: Path) -> None:
     )
 
 
-def test_the_real_environment_always_wins(tmp_path: Path) -> None:
-    path = dev_env(tmp_path, "HOTLINE_SECRET_KEY=from-file\nHOTLINE_CARRIER_AUTH_TOKEN=tok\n")
+def test_a_variable_set_in_the_environment_wins(tmp_path: Path) -> None:
+    path = dev_env(
+        tmp_path,
+        "HOTLINE_SECRET_KEY=from-file\nHOTLINE_CARRIER_AUTH_TOKEN=tok\nHOTLINE_RING_TIMEOUT=25\n",
+    )
 
-    settings = from_environment({"HOTLINE_SECRET_KEY": "from-env"}, path)
+    settings = from_environment({"HOTLINE_RING_TIMEOUT": "30"}, path)
 
-    assert settings.secret_key == "from-env"
+    assert (settings.secret_key, settings.ring_timeout_s) == ("from-file", 30)
+
+
+def test_an_environment_with_a_secret_key_is_the_whole_configuration(tmp_path: Path) -> None:
+    # Production, the drills and the benches: a developer's file never leaks into them.
+    path = dev_env(
+        tmp_path,
+        "HOTLINE_SECRET_KEY=from-file\nHOTLINE_CARRIER_AUTH_TOKEN=tok\nHOTLINE_RING_TIMEOUT=25\n",
+    )
+
+    settings = from_environment(
+        {"HOTLINE_SECRET_KEY": "from-env", "HOTLINE_CARRIER_AUTH_TOKEN": "t"}, path
+    )
+
+    assert (settings.secret_key, settings.carrier_auth_token) == ("from-env", "t")
+    assert settings.ring_timeout_s == 20  # the default, not the file's
 
 
 def test_without_the_file_only_the_environment_counts(tmp_path: Path) -> None:

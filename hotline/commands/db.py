@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from hotline.extensions import settings
+from hotline import tickets
+from hotline.extensions import database, settings
 
 group = click.Group("db", help="Database schema.")
 
@@ -29,3 +30,10 @@ def upgrade(revision: str) -> None:
         )
     migrate.upgrade(config.database_url, revision)
     click.echo(f"database at {revision}")
+    if revision == "head":
+        with database().sessions() as session:
+            if tickets.seed_categories(session):
+                session.commit()
+                click.echo(
+                    "first run: added the categories of the IVR menu (see /admin/categories)"
+                )

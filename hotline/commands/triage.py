@@ -23,7 +23,7 @@ group = AppGroup("triage", help="Voicemail triage rules.")
 
 
 def _categories() -> set[str]:
-    """Category codes a rule may name: the database's, and the menu's built-in ones."""
+    """Category codes a rule may name: the category table's."""
     with database().sessions() as session:
         return known_categories(session)
 
@@ -52,7 +52,7 @@ def eval_(file: Path | None, rules_path: Path) -> None:
     """Precision and recall of the rules on FILE (label<TAB>sentence; default: the shipped
     labelled.tsv), per rule and overall, then every misclassified sentence."""
     try:
-        rules = load_rules(rules_path, _categories())
+        rules = load_rules(rules_path)
         report = evaluate(read_labelled(file or LABELLED_PATH, rules), rules)
     except (RulesError, LabelledError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -89,3 +89,5 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    volunteer: Mapped[Volunteer | None] = relationship()

@@ -18,7 +18,7 @@ from hotline.csv_rows import ImportReport, RowError, flag, read_rows
 from hotline.models import Community, Team, Volunteer
 from hotline.phone import normalize_number
 
-__all__ = ["HEADERS", "ImportReport", "RowError", "import_volunteers"]
+__all__ = ["HEADERS", "ImportReport", "RowError", "import_volunteers", "language_tags"]
 
 HEADERS = {
     "name": ("name", "姓名"),
@@ -99,6 +99,13 @@ def import_volunteers(
     return report
 
 
+def language_tags(text: str) -> tuple[list[str], list[str]]:
+    """The BCP 47 tags in `text` (separated by commas, semicolons or 、), and those that are
+    not tags."""
+    tags = [t.strip() for t in re.split(r"[,;，、]", text) if t.strip()]
+    return tags, [t for t in tags if not LANGUAGE.fullmatch(t)]
+
+
 def _check(line: int, cells: dict[str, str], report: ImportReport) -> _Row:
     """The row's values; its errors go to the report (the row is then only used for checks)."""
     errors = report.errors
@@ -118,8 +125,7 @@ def _check(line: int, cells: dict[str, str], report: ImportReport) -> _Row:
                 RowError(line, column, f"expected 是/否 or yes/no, got {cells[column]!r}")
             )
         flags[column] = value is not False
-    tags = [t.strip() for t in re.split(r"[,;，、]", cells.get("languages", "")) if t.strip()]
-    bad = [t for t in tags if not LANGUAGE.fullmatch(t)]
+    tags, bad = language_tags(cells.get("languages", ""))
     if bad:
         errors.append(RowError(line, "languages", f"not language tags: {', '.join(bad)}"))
     elif len(",".join(tags)) > 64:

@@ -34,9 +34,9 @@ def _alerting() -> escalation.Alerting:
     )
 
 
-def _rules(session: Session) -> triage.Rules | None:
+def _rules() -> triage.Rules | None:
     try:
-        return triage.rules_for(session)
+        return triage.rules_for()
     except triage.RulesError:
         return None  # the alert still goes out, naming the phrase instead of the reason
 
@@ -49,7 +49,7 @@ def run_escalation(recording_id: int) -> escalation.Escalation:
             recording_id,
             now(),
             _alerting(),
-            _rules(session),
+            _rules(),
             commit=session.commit,
         )
     if result.claimed:

@@ -5,7 +5,9 @@ from hotline.tickets.intake import (
     caller_community,
     ensure_categories,
     next_number,
+    offered_categories,
     open_for_call,
+    seed_categories,
     ticket_for_call,
 )
 from hotline.tickets.lifecycle import (
@@ -27,7 +29,9 @@ __all__ = [
     "ensure_categories",
     "is_overdue",
     "next_number",
+    "offered_categories",
     "open_for_call",
+    "seed_categories",
     "settle_source",
     "ticket_for_call",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,7 +118,8 @@ def give_ref(session: Session, ticket: Ticket) -> None:
     raise RuntimeError("no short reference after repeated collisions")
 
 
-# The categories of issue the IVR menu offers; every installation needs them.
+# The first run's categories (the shipped IVR menu's). After that the category table is the
+# truth: administrators change categories at /admin/categories.
 CATEGORIES = (
     # code, Chinese name, English name, urgent, hours promised (3 days; lock-outs in hours)
     ("water_electric", "水电维修", "water and electricity repair", False, 72),
@@ -128,7 +130,7 @@ CATEGORIES = (
 
 
 def ensure_categories(session: Session) -> None:
-    """The menu's categories, which every installation needs."""
+    """Add whichever of the seed categories is missing (the demo seed's and tests' start)."""
     existing = set(session.scalars(select(Category.code)))
     for code, name_zh, name_en, urgent, sla_hours in CATEGORIES:
         if code not in existing:
@@ -138,3 +140,22 @@ def ensure_categories(session: Session) -> None:
                 )
             )
     session.flush()
+
+
+def seed_categories(session: Session) -> bool:
+    """On the first run only (no category at all yet), add the seed categories; whether it
+    did. Categories deleted later are never brought back."""
+    if session.scalar(select(Category.id).limit(1)) is not None:
+        return False
+    ensure_categories(session)
+    return True
+
+
+def offered_categories(session: Session, keep: Collection[int | None] = ()) -> list[Category]:
+    """The categories forms offer for new or changed tickets and skills: the active ones by
+    code, and those in `keep` (what a ticket or technician already has) even if retired."""
+    wanted: ColumnElement[bool] = Category.active.is_(True)
+    kept = [category_id for category_id in keep if category_id is not None]
+    if kept:
+        wanted = or_(wanted, Category.id.in_(kept))
+    return list(session.scalars(select(Category).where(wanted).order_by(Category.code)))

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from hotline.messaging import texts
 from hotline.models import Category, EventKind, Priority, Recording, Ticket
 from hotline.tickets import clock, workflow
-from hotline.tickets.intake import CATEGORIES
 from hotline.tickets.lifecycle import OPEN_STATUSES
 from hotline.triage.rules import RULES_PATH, Match, Rules, RulesError, classify, load_rules
 
@@ -28,14 +27,16 @@ class Triage:
 
 
 def known_categories(session: Session) -> set[str]:
-    """Category codes a rule may name: the database's and the menu's built-in ones (which
-    every installation gets; a rule naming one not yet in the database sets no category)."""
-    return set(session.scalars(select(Category.code))) | {row[0] for row in CATEGORIES}
+    """Category codes a rule may name: the category table's, retired ones too (`triage
+    check` holds the rules to them)."""
+    return set(session.scalars(select(Category.code)))
 
 
-def rules_for(session: Session) -> Rules:
-    """The shipped rules, their category codes checked against `known_categories`."""
-    return load_rules(RULES_PATH, known_categories(session))
+def rules_for() -> Rules:
+    """The shipped rules. Their category codes are not held to the table here: a rule whose
+    category is missing or retired still sets the priority and escalates, it only sets no
+    category (`triage check` reports it)."""
+    return load_rules(RULES_PATH)
 
 
 def apply(
@@ -53,7 +54,7 @@ def apply(
     reason. Broken rules are logged and triage nothing: the transcript still counts."""
     if rules is None:
         try:
-            rules = rules_for(session)
+            rules = rules_for()
         except RulesError as exc:
             logger.error("triage rules unusable, recording %s not triaged: %s", recording.id, exc)
             return Triage(None, False)
@@ -95,7 +96,7 @@ def _suggest(
     changed = False
     if ticket.category_id is None and match.category is not None:
         category = session.scalars(select(Category).where(Category.code == match.category)).first()
-        if category is not None:
+        if category is not None and category.active:
             workflow.record(
                 session,
                 ticket,

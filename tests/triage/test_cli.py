@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from hotline.tickets.intake import CATEGORIES
+from hotline.models import Category
+from hotline.tickets.intake import CATEGORIES, ensure_categories
 from hotline.triage import RULES_PATH, load_rules
 from hotline.triage.evaluate import LABELLED_PATH, evaluate, read_labelled
 
@@ -17,9 +20,16 @@ def invoke(app: Flask, *args: str) -> tuple[int, str]:
 
 
 def test_check_passes_the_shipped_rules_and_reports_a_broken_file(
-    app: Flask, tmp_path: Path
+    app: Flask, session: Session, tmp_path: Path
 ) -> None:
+    ensure_categories(session)
+    session.commit()
     assert invoke(app, "check") == (0, "ok\n")
+    # The category table is the truth: a rule naming a category missing from it is reported.
+    session.delete(session.scalars(select(Category).where(Category.code == "lockout")).one())
+    session.commit()
+    code, out = invoke(app, "check")
+    assert code == 1 and "unknown category code 'lockout'" in out
     broken = tmp_path / "rules.yaml"
     broken.write_text(
         "version: 1\nrules:\n  - {name: gas, reason: 漏气, priority: high, category: nope,"
@@ -36,7 +46,7 @@ def test_check_passes_the_shipped_rules_and_reports_a_broken_file(
     )
     code, out = invoke(app, "check", str(broken))
     assert code == 1 and out.splitlines() == [
-        f"{broken}: rules[0] (gas): unknown category code 'nope' (known: complaint, lockout,"
+        f"{broken}: rules[0] (gas): unknown category code 'nope' (known: complaint,"
         " pipe_network, water_electric)",
         f"{broken}: rules[0] (gas): phrases[1] is empty",
     ]

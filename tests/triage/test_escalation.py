@@ -133,7 +133,7 @@ def test_nobody_on_duty_still_texts_supervisors(
         recording.id,
         utcnow(),
         escalation.Alerting(telephony.send_sms, telephony.create_call, "https://h", LINE),
-        triage.rules_for(session),
+        triage.rules_for(),
         commit=session.commit,
     )
     assert result.claimed and result.call_sid is None

@@ -29,7 +29,7 @@ from hotline.audit import Action
 from hotline.extensions import db_session, limiter, now, settings
 from hotline.models import Category, Community, Priority, Ticket, TicketStatus
 from hotline.review import Scope, home
-from hotline.tickets import is_overdue, workflow
+from hotline.tickets import is_overdue, offered_categories, workflow
 from hotline.web.audit import client_address
 from hotline.web.audit import here as audit_here
 from hotline.web.dashboard import LANG_COOKIE, labels, paging, throttle
@@ -277,7 +277,10 @@ def _ticket_page(
 
 
 def _detail_choices(form: TicketDetailsForm, ticket: Ticket) -> None:
-    categories, communities = review.filter_choices(db_session())
+    session = db_session()
+    _, communities = review.filter_choices(session)
+    # Retired categories are offered nowhere new; a ticket keeps the one it has.
+    categories = offered_categories(session, keep=[ticket.category_id])
     form.set_choices(
         communities=[(str(c.id), c.name) for c in communities],
         categories=[(str(c.id), labels.category_name(c)) for c in categories],

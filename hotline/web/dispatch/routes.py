@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TextIO
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,10 +17,10 @@ from sqlalchemy.orm import Session
 from hotline import dispatch, rota
 from hotline.csv_rows import ImportReport, decode
 from hotline.extensions import db_session, now
-from hotline.models import Category, Community, Technician, Ticket
+from hotline.models import Community, Technician, Ticket
 from hotline.refusal import N_, Refused
 from hotline.tasks.dispatch import notify_assignment
-from hotline.tickets import OPEN_STATUSES
+from hotline.tickets import OPEN_STATUSES, offered_categories
 from hotline.tickets.workflow import Actor
 from hotline.web.dashboard.auth import signed_in
 from hotline.web.dashboard.labels import category_name
@@ -38,8 +40,10 @@ def flash_refusal(error: Refused) -> None:
     flash(_(error.message, **error.params), "error")
 
 
-def _choices(session: Session, form: TechnicianForm) -> None:
-    categories = session.scalars(select(Category).order_by(Category.code)).all()
+def _choices(session: Session, form: TechnicianForm, technician: Technician | None) -> None:
+    # Retired categories are offered nowhere new; a technician keeps the skills they have.
+    kept = [c.id for c in technician.skills] if technician is not None else []
+    categories = offered_categories(session, keep=kept)
     communities = session.scalars(select(Community).order_by(Community.code)).all()
     form.skills.choices = [(c.id, category_name(c)) for c in categories]
     form.communities.choices = [(c.id, c.name) for c in communities]
@@ -79,7 +83,7 @@ def _edit(technician_id: int | None) -> ResponseReturnValue:
         if technician is None:
             abort(404)
     form = TechnicianForm()
-    _choices(session, form)
+    _choices(session, form, technician)
     if request.method == "GET" and technician is not None:
         form.name.data = technician.name
         form.mobile.data = technician.mobile
@@ -127,38 +131,55 @@ def toggle_technician(technician_id: int) -> ResponseReturnValue:
     return redirect(url_for(".technicians"))
 
 
-@bp.post("/technicians/import")
-@supervisors_only
-def import_technicians() -> ResponseReturnValue:
-    """Import technicians from an uploaded CSV: all rows, or none and every error listed."""
+def import_upload(
+    run: Callable[[Session, TextIO], ImportReport],
+    back: str,
+    back_label: str,
+    done: Callable[[ImportReport], str],
+) -> ResponseReturnValue:
+    """Import the uploaded CSV file with `run`: all rows and a message (`done`), or none and
+    the page listing every problem (400). A missing file, one over MAX_UPLOAD_BYTES or one
+    neither UTF-8 nor GB18030 goes back to `back` with why."""
     form = ImportForm()
     if not form.validate_on_submit():
         flash(_("Choose a CSV file to import."), "error")
-        return redirect(url_for(".technicians"))
+        return redirect(back)
     data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         flash(_("The file is larger than 1 MB."), "error")
-        return redirect(url_for(".technicians"))
+        return redirect(back)
     try:
         content = decode(data)
     except UnicodeDecodeError:
         flash(_("The file is not UTF-8 or GB18030 text; save it as CSV UTF-8."), "error")
-        return redirect(url_for(".technicians"))
+        return redirect(back)
     session = db_session()
-    report: ImportReport = dispatch.import_technicians(session, io.StringIO(content, newline=""))
+    report = run(session, io.StringIO(content, newline=""))
     if not report.ok:
         session.rollback()
-        return render_template("dispatch/import_errors.html", report=report), 400
+        page = render_template(
+            "dispatch/import_errors.html", report=report, back=back, back_label=back_label
+        )
+        return page, 400
     session.commit()
-    flash(
-        _(
+    flash(done(report), "info")
+    return redirect(back)
+
+
+@bp.post("/technicians/import")
+@supervisors_only
+def import_technicians() -> ResponseReturnValue:
+    """Import technicians from an uploaded CSV: all rows, or none and every error listed."""
+    return import_upload(
+        dispatch.import_technicians,
+        url_for(".technicians"),
+        _("Technicians"),
+        lambda report: _(
             "Imported %(created)s new and %(updated)s updated technicians.",
             created=report.created,
             updated=report.updated,
         ),
-        "info",
     )
-    return redirect(url_for(".technicians"))
 
 
 @dataclass(frozen=True)

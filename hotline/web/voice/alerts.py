@@ -34,7 +34,7 @@ def triage_alert() -> Response:
     session = db_session()
     try:
         try:
-            rules = triage.rules_for(session)
+            rules = triage.rules_for()
         except triage.RulesError:
             rules = None
         text = escalation.spoken_alert(session, _recording_arg(), rules)
