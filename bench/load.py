@@ -231,8 +231,8 @@ def line(workdir: Path, args: argparse.Namespace) -> Iterator[stack.Line]:
             )  # fmt: skip
             running.env["LOAD_MEDIA_PORT"] = str(media_port)
             running.web(workers=2, threads=args.threads)
-            running.worker("load1", pool=1)
-            running.worker("load2", pool=1)
+            running.worker("load1", nice=args.worker_nice)
+            running.worker("load2", nice=args.worker_nice)
             yield running
         finally:
             running.close()
@@ -345,8 +345,8 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
     print(
         f"\n{args.callers} callers, {args.duration} s measured after {args.warmup} s, think "
         f"{args.think} s, ring x{args.ring_scale}; gunicorn 2 workers x {args.threads} threads, "
-        f"2 Celery workers; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
-        "(a shared machine's numbers are inflated)."
+        f"2 Celery workers (nice {args.worker_nice}); {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} (a shared machine's numbers are inflated)."
     )
     print(f"calls completed: {completed} (" + ", ".join(
         f"{name} {line_r.completed[name]}" for name in PATHS) + f"); failed calls: "
@@ -415,6 +415,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--transcript-wait", type=float, default=600,
                         help="seconds to wait for the last transcripts")  # fmt: skip
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        help="nice value of the Celery workers (decoding yields to the web)",
+    )
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="hotline-load-") as tmp:

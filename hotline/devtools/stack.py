@@ -222,12 +222,15 @@ class Line:
         wait_for_http(self.base_url + "/healthz", process)
         return process
 
-    def worker(self, name: str, queues: str = "default,transcription", pool: int = 1) -> Process:
-        """A Celery worker (prefork, `pool` children) on `queues`, once it is ready."""
+    def worker(
+        self, name: str, queues: str = "default,transcription", pool: int = 1, nice: int = 0
+    ) -> Process:
+        """A Celery worker (prefork, `pool` children) on `queues`, once it is ready; `nice`
+        lowers its CPU priority below the web's (one machine standing in for several)."""
         command = [
-            sys.executable, "-m", "celery", "-A", "worker", "worker", "--hostname",
-            f"{name}@%h", "--queues", queues, "--concurrency", str(pool), "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle",
+            "nice", "-n", str(nice), sys.executable, "-m", "celery", "-A", "worker", "worker",
+            "--hostname", f"{name}@%h", "--queues", queues, "--concurrency", str(pool),
+            "--loglevel", "INFO", "--without-gossip", "--without-mingle",
         ]  # fmt: skip
         return self._process(name, command).start(" ready.")
 
