@@ -148,18 +148,25 @@ def _handler(host: RecordingsHost) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def recordings_host() -> Iterator[RecordingsHost]:
-    """A RecordingsHost listening on 127.0.0.1 for the duration of the block."""
-    host = RecordingsHost()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(host))
-    host.base_url = f"http://127.0.0.1:{server.server_port}"
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` answering on 127.0.0.1 (any free port) for the duration of the block; yields
+    its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield host
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def recordings_host() -> Iterator[RecordingsHost]:
+    """A RecordingsHost listening on 127.0.0.1 for the duration of the block."""
+    host = RecordingsHost()
+    with serving(_handler(host)) as host.base_url:
+        yield host
 
 
 def voicemail(session: Session, host: RecordingsHost, body: bytes, **fields: object) -> Recording:

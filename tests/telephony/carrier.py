@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from tests.helpers import ACCOUNT_SID, AUTH_TOKEN
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, serving
 
 # Twilio's default page size when PageSize is not given.
 DEFAULT_PAGE_SIZE = 50
@@ -241,12 +240,5 @@ def _audio_sid(carrier: FakeCarrier, path: str) -> str:
 def fake_carrier(prefix: str = "") -> Iterator[FakeCarrier]:
     """A FakeCarrier listening on 127.0.0.1 for the duration of the block."""
     carrier = FakeCarrier(prefix=prefix)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(carrier))
-    carrier.base_url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(carrier)) as carrier.base_url:
         yield carrier
-    finally:
-        server.shutdown()
-        server.server_close()
