@@ -171,7 +171,7 @@ def test_supervisor_adds_leave_and_sees_the_shifts_it_empties(
     a, _b = pair
     sign_in(client, session, role=Role.SUPERVISOR)
     form = {
-        "mobile": "138 0000 0201",
+        "volunteer": "138 0000 0201",
         "starts": "2026-12-01T20:00",
         "ends": "2026-12-03T12:00",
         "reason": "探亲",
