@@ -20,13 +20,14 @@ from hotline.models import (
     CallOutcome,
     Recording,
     RecordingStatus,
+    SweepLock,
     Ticket,
     TicketSource,
     Volunteer,
 )
 from hotline.recordings import job
-from hotline.tasks.calls import reconcile_window
-from hotline.telephony import CarrierCall, CarrierRecording, FakeTelephony
+from hotline.tasks.calls import reconcile_recent, reconcile_window
+from hotline.telephony import CarrierCall, CarrierRecording, FakeTelephony, TelephonyError
 from tests.calls.test_idempotency import (
     ASYNC_HOOKS,
     SCENARIOS,
@@ -295,3 +296,31 @@ def test_reconciling_among_shuffled_callbacks_changes_nothing_they_do(
     run(app)
     assert snapshot(session) == expected
     assert queued_jobs(app) == []
+
+
+def test_the_beat_job_reconciles_the_last_two_hours_under_its_lease(
+    app: Flask, session: Session, telephony: FakeTelephony, categories: None
+) -> None:
+    telephony.carrier_calls.append(carrier_call("CA" + "a" * 32))
+    telephony.carrier_calls.append(carrier_call("CA" + "b" * 32, ago=timedelta(hours=3)))
+
+    with app.app_context():
+        reconcile_recent()
+
+    assert [c.call_sid for c in session.scalars(select(Call))] == ["CA" + "a" * 32]
+    lease = session.get(SweepLock, "calls.reconcile")
+    assert lease is not None and lease.expires_at <= utcnow()  # given back
+
+
+def test_the_beat_job_waits_for_a_carrier_it_cannot_reach(
+    app: Flask, session: Session, telephony: FakeTelephony, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(since: datetime, until: datetime) -> list[CarrierCall]:
+        raise TelephonyError("listing Calls failed: HTTP 503")
+
+    monkeypatch.setattr(telephony, "list_calls", unreachable)
+
+    with app.app_context():
+        reconcile_recent()  # logged; the next run (every 5 minutes) tries again
+
+    assert session.scalars(select(Call)).all() == []
