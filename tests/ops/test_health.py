@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -26,6 +27,12 @@ def beat(session: Session, name: str, role: str, age_s: float, **facts: object) 
         Heartbeat(name=name, role=role, seen_at=utcnow() - timedelta(seconds=age_s), **facts)
     )
     session.commit()
+
+
+def readyz(client: FlaskClient, query: str = "") -> tuple[int, dict[str, Any]]:
+    """/readyz's status code and body."""
+    response = client.get("/readyz" + query)
+    return response.status_code, response.get_json()
 
 
 def test_healthz_answers_without_the_database(
@@ -83,12 +90,11 @@ def test_stale_beat_is_reported_and_fails_only_strict_readiness(
 ) -> None:
     beat(session, "beat@a:1", health.BEAT, 600)
     beat(session, "celery@w:7", health.WORKER, 5, model_loaded=True, model_language="zh")
-    plain = client.get("/readyz")
-    assert plain.status_code == 200
-    assert plain.get_json()["beat"] == {"last_job_age_s": pytest.approx(600, abs=5), "stale": True}
-    strict = client.get("/readyz?strict=1")
-    assert strict.status_code == 503
-    assert strict.get_json()["problems"] == ["beat"]
+    status, body = readyz(client)
+    assert status == 200
+    assert body["beat"] == {"last_job_age_s": pytest.approx(600, abs=5), "stale": True}
+    status, body = readyz(client, "?strict=1")
+    assert (status, body["problems"]) == (503, ["beat"])
 
 
 def test_strict_readiness_wants_a_fresh_worker_with_a_speech_model(
@@ -97,23 +103,20 @@ def test_strict_readiness_wants_a_fresh_worker_with_a_speech_model(
     beat(session, "beat@a:1", health.BEAT, 3)
     beat(session, "celery@w:7", health.WORKER, 5)
     beat(session, "celery@old:9", health.WORKER, 3600, model_loaded=True, model_language="zh")
-    response = client.get("/readyz?strict=1")
-    assert response.status_code == 503
-    body = response.get_json()
-    assert body["problems"] == ["speech model"]
+    status, body = readyz(client, "?strict=1")
+    assert (status, body["problems"]) == (503, ["speech model"])
     assert [(w["name"], w["stale"], w["model_loaded"]) for w in body["workers"]] == [
         ("celery@old:9", True, True),
         ("celery@w:7", False, False),
     ]
     beat(session, "celery@t:8", health.WORKER, 1, model_loaded=True, model_language="zh")
-    assert client.get("/readyz?strict=1").status_code == 200
+    assert readyz(client, "?strict=1")[0] == 200
 
 
 def test_strict_readiness_without_any_worker(client: FlaskClient, session: Session) -> None:
     beat(session, "beat@a:1", health.BEAT, 3)
-    response = client.get("/readyz?strict=1")
-    assert response.status_code == 503
-    assert response.get_json()["problems"] == ["workers"]
+    status, body = readyz(client, "?strict=1")
+    assert (status, body["problems"]) == (503, ["workers"])
 
 
 def test_a_transcription_workers_heartbeat_loads_and_reports_the_model(
