@@ -7,6 +7,7 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline import tickets
 from hotline.models import Community, Role, User, Volunteer
 from tests.browser.conftest import log_in, overflow_x, screenshot
 from tests.factories import PASSWORD, UserFactory
@@ -60,3 +61,11 @@ def test_an_admin_adds_a_community_a_volunteer_and_links_a_login_on_a_phone(
     assert session.get(User, login.id).volunteer_id == volunteer.id  # type: ignore[union-attr]
     community = session.scalars(select(Community).where(Community.code == "dongcheng")).one()
     assert volunteer.community_id == community.id
+
+    # The categories' nine columns become cards too.
+    tickets.ensure_categories(session)
+    session.commit()
+    phone.goto(f"{live_url}/admin/categories")
+    assert "紧急开锁" in phone.inner_text("main") and "语音菜单 main" in phone.inner_text("main")
+    assert overflow_x(phone) == 0
+    screenshot(phone, "admin-categories-phone")
