@@ -19,9 +19,11 @@ from werkzeug.test import TestResponse
 from hotline import extensions
 from hotline.db import utcnow
 from hotline.models import CallOutcome, RecordingStatus, TicketStatus
+from hotline.ops import health
 from hotline.ops.gauges import failure_reason
 from hotline.tasks import ops
 from hotline.telephony import FakeTelephony, TelephonyError
+from tests import factories
 from tests.factories import CallFactory, RecordingFactory, TicketFactory
 
 TOKEN = "metrics-token-0123"
@@ -196,3 +198,31 @@ def test_proxy_hops_trust_the_proxys_forwarded_address(make_app: Callable[..., F
     assert client_address(make_app()) == "127.0.0.1"
     assert client_address(make_app(proxy_hops=1)) == "198.51.100.2"
     assert client_address(make_app(proxy_hops=2)) == "203.0.113.7"
+
+
+@pytest.mark.postgres
+def test_the_gauges_and_heartbeats_on_postgresql(
+    make_app: Callable[..., Flask], postgres_url: str
+) -> None:
+    app = make_app(database_url=postgres_url, metrics_token=TOKEN)
+    now = utcnow()
+    with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
+        call = CallFactory(outcome=CallOutcome.VOICEMAIL)
+        TicketFactory(call=call, status=TicketStatus.OPEN, due_at=now - timedelta(hours=1))
+        RecordingFactory(
+            call=call, status=RecordingStatus.FAILED, failure_reason="gave up after 7 attempts"
+        )
+        health.record_heartbeat(session, "celery@pg:1", health.WORKER, now - timedelta(minutes=5))
+        health.record_heartbeat(session, "celery@pg:1", health.WORKER, now, model_loaded=True)
+        session.commit()
+    client = app.test_client()
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(
+        as_text=True
+    )
+    samples = parse(text)
+    assert samples[("hotline_calls_last_day", (("outcome", "voicemail"),))] == 1
+    assert samples[("hotline_tickets_overdue", ())] == 1
+    assert samples[("hotline_transcription_failures_last_day", (("reason", "gave up"),))] == 1
+    assert samples[("hotline_worker_processes", (("model_loaded", "true"),))] == 1
+    body = client.get("/readyz?strict=1").get_json()
+    assert body["database"] == {"ok": True} and body["problems"] == ["beat"]
