@@ -19,6 +19,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from hotline.extensions import db_session, limiter, now, settings, telephony
+from hotline.models import Ticket
 from hotline.online import my_tickets, submission, verification
 from hotline.phone import mask_number
 from hotline.photos import ProcessedPhoto, accept_photo
@@ -233,7 +234,8 @@ def report(number: str) -> ResponseReturnValue:
     return page, 400 if error or form.errors else 200
 
 
-def _own_ticket(number: str, ticket_number: str) -> Any:
+def _own_ticket(number: str, ticket_number: str) -> Ticket:
+    """The verified number's ticket (404 for anyone else's or none)."""
     ticket = my_tickets.ticket_of(db_session(), number, ticket_number[:16])
     if ticket is None:
         abort(404)
