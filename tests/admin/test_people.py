@@ -183,3 +183,21 @@ def test_the_csv_upload_imports_volunteers_and_is_audited(
     assert {"赵磊", "钱多"} <= names
     [entry] = audited(session, "volunteer.import")
     assert entry.detail == "created: 2; updated: 0"
+
+
+def test_changes_appear_on_the_audit_page_filtered_by_action(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
+) -> None:
+    factories.VolunteerFactory(name="李娜", mobile="+8613800000009")
+    sign_in(role=Role.ADMIN, username="boss")
+    client.post("/admin/volunteers/new", data=_volunteer_form(), follow_redirects=True)
+    client.post(
+        "/admin/communities", data={"code": "beicheng", "name": "北城社区"}, follow_redirects=True
+    )
+
+    html = page(client, "/audit?action=volunteer.create")
+
+    assert html.count('class="audit-volunteer-create"') == 1
+    assert "新增志愿者" in html and "name: 王芳" in html and "boss" in html
+    assert "北城社区" not in html
+    assert "北城社区" in page(client, "/audit?target=community:")
