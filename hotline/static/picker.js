@@ -35,7 +35,9 @@
       var text = input.value.trim();
       if (!text || text === asked || labels.indexOf(input.value) >= 0) { return; }
       asked = text;
-      fetch(source + "?q=" + encodeURIComponent(text), {
+      var url = new URL(source, window.location.href);
+      url.searchParams.set("q", text);
+      fetch(url, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
       })

@@ -14,6 +14,7 @@ from hotline.db import utcnow
 from hotline.models import CallOutcome, Role, SwapRequest, SwapStatus, Volunteer
 from tests import factories
 from tests.browser.conftest import PHONE, log_in, overflow_x, screenshot
+from tests.dispatch.factories import TechnicianFactory
 from tests.factories import PASSWORD, UserFactory
 from tests.rota.factories import RotationFactory, TeamFactory
 
@@ -138,7 +139,8 @@ def test_a_volunteers_pages_fit_a_phone(phone: Page, live_url: str, session: Ses
 def test_a_supervisors_rotations_page_fits_a_phone_and_picks_by_name(
     phone: Page, live_url: str, session: Session
 ) -> None:
-    _seed(session)
+    _me, number, _call = _seed(session)
+    TechnicianFactory(name="王师傅")
     UserFactory(username="phone_sup", role=Role.SUPERVISOR)
     session.commit()
     log_in(phone, live_url, "phone_sup", PASSWORD)
@@ -166,6 +168,15 @@ def test_a_supervisors_rotations_page_fits_a_phone_and_picks_by_name(
     assert phone.input_value("#members") == labels[1] + "\n"
     assert helper.input_value() == ""
     _fits(phone, "rotations")
+
+    # The ticket's assign panel finds technicians and volunteers by name.
+    phone.goto(f"{live_url}/tickets/{number}")
+    phone.locator("#person").press_sequentially("王", delay=50)
+    options = phone.locator("#person-people option")
+    options.first.wait_for(state="attached")
+    assert (options.first.get_attribute("value") or "").startswith("王师傅 #t")
+    assert "技术员" in (options.first.text_content() or "")
+    _fits(phone, "ticket-assign")
 
 
 def test_every_listed_dashboard_page_fits_a_phone(
