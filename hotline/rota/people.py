@@ -131,14 +131,14 @@ def _one(session: Session, text: str, models: Sequence[type[Someone]]) -> Someon
     """The person `text` names among `models`: a pick, a mobile, or a unique active name."""
     picked = PICKED.search(text)
     mobile = normalize_number(text)
-    if picked is None and mobile is None:
+    if picked is not None:
+        kind = Technician if picked[1] == TECHNICIAN else Volunteer
+        lookups = [(kind, kind.id == int(picked[2]))] if kind in models else []
+    elif mobile is not None:
+        lookups = [(model, model.mobile == mobile) for model in models]
+    else:
         return _named(session, models, text)
-    for model in models:
-        if picked is not None:
-            wanted = (model is Technician) == (picked[1] == TECHNICIAN)
-            condition = model.id == int(picked[2]) if wanted else model.id.is_(None)
-        else:
-            condition = model.mobile == mobile
+    for model, condition in lookups:
         someone = session.scalar(select(model).where(condition))
         if isinstance(someone, Volunteer | Technician):
             return someone

@@ -212,3 +212,24 @@ def test_override_by_a_unique_name(
 
     assert client.post("/rota/overrides", data={**WINDOW, "volunteer": "李娜"}).status_code == 302
     assert session.scalars(select(Override.volunteer_id)).one() == cover.id
+
+
+def test_resolve_assignee_by_pick_number_or_name_of_either_kind(session: Session) -> None:
+    technician = TechnicianFactory(name="李师傅", mobile="+8613600000009")
+    volunteer = VolunteerFactory(name="王芳")
+
+    assert rota.resolve_assignee(session, f"李师傅 #t{technician.id}") == (technician.id, None)
+    assert rota.resolve_assignee(session, "136 0000 0009") == (technician.id, None)
+    assert rota.resolve_assignee(session, "王芳") == (None, volunteer.id)
+    assert rota.resolve_assignee(session, f"#{volunteer.id}") == (None, volunteer.id)
+    with pytest.raises(rota.RotaError):
+        rota.resolve_assignee(session, "赵六")
+
+
+def test_a_technicians_pick_is_no_rota_member(session: Session) -> None:
+    technician = TechnicianFactory(name="李师傅")
+
+    with pytest.raises(rota.RotaError) as refused:
+        rota.resolve_volunteers(session, [f"李师傅 #t{technician.id}"])
+
+    assert refused.value.params == {"names": f"李师傅 #t{technician.id}"}
