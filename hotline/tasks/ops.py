@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from celery import shared_task
 from celery.beat import PersistentScheduler, ScheduleEntry
@@ -73,7 +73,7 @@ def _remember_worker(sender: str, instance: Any, **_: Any) -> None:
         _serve_metrics(listen, token)
 
 
-def _serve_metrics(listen: str, token: str) -> None:
+def _serve_metrics(listen: str, token: str) -> WSGIServer:
     """Serve /metrics (this worker's pool, for the bearer of `token`) from a daemon thread."""
     host, _, port = listen.rpartition(":")
 
@@ -90,6 +90,7 @@ def _serve_metrics(listen: str, token: str) -> None:
     server = make_server(host.strip("[]"), int(port), exporter, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     logger.info("worker metrics on http://%s/metrics", listen)
+    return server
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -163,7 +163,7 @@ def test_jobs_are_timed_and_their_failures_counted_by_reason(
 
 
 def test_the_worker_serves_its_metrics_to_the_bearer(closed_port: int) -> None:
-    ops._serve_metrics(f"127.0.0.1:{closed_port}", TOKEN)
+    server = ops._serve_metrics(f"127.0.0.1:{closed_port}", TOKEN)
     url = f"http://127.0.0.1:{closed_port}/metrics"
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(url, timeout=5)
@@ -172,6 +172,8 @@ def test_the_worker_serves_its_metrics_to_the_bearer(closed_port: int) -> None:
     with urllib.request.urlopen(request, timeout=5) as response:
         names = {f.name for f in text_string_to_metric_families(response.read().decode())}
     assert {"hotline_job_seconds", "hotline_job_failures", "hotline_sms"} <= names
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.mark.parametrize(
