@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from flask import Flask
 from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from tests import factories
 from tests.browser.conftest import PHONE, log_in, overflow_x, screenshot
 from tests.dispatch.factories import TechnicianFactory
 from tests.factories import PASSWORD, UserFactory
+from tests.review.conftest import stored_voicemail
 from tests.rota.factories import RotationFactory, TeamFactory
 
 # The dashboard's pages without an id in their address, for an administrator.
@@ -180,17 +182,26 @@ def test_a_supervisors_rotations_page_fits_a_phone_and_picks_by_name(
 
 
 def test_every_listed_dashboard_page_fits_a_phone(
-    phone: Page, live_url: str, session: Session
+    phone: Page, live_url: str, live_app: Flask, session: Session
 ) -> None:
     _seed(session)
     for n in range(3):
         factories.TicketFactory(created_at=datetime(2026, 11, 1, 8, n, tzinfo=UTC))
+    rotation = RotationFactory(name="周末白班", members=[factories.VolunteerFactory()])
+    technician = TechnicianFactory(name="王师傅")
+    recording, _ticket = stored_voicemail(live_app.extensions["hotline.settings"].recordings_dir)
     UserFactory(username="phone_lists", role=Role.ADMIN)
     session.commit()
     log_in(phone, live_url, "phone_lists", PASSWORD)
 
     overflowing = []
-    for path in PAGES:
+    for path in [
+        *PAGES,
+        f"/rota/rotations/{rotation.id}/edit",
+        f"/technicians/{technician.id}",
+        "/technicians/new",
+        f"/review/{recording.id}",
+    ]:
         phone.goto(live_url + path)
         assert phone.title(), path
         name = re.sub(r"\W+", "-", path).strip("-") or "home"
