@@ -539,7 +539,8 @@ def test_list_shows_the_short_reference_and_the_assignee(
 
     html = page(client, "/tickets")
 
-    row = re.search(rf'<tr[^>]*>\s*<td[^>]*><a href="/tickets/{ticket.number}">.*?</tr>', html, re.S)
+    link = rf'<td[^>]*><a href="/tickets/{ticket.number}">'
+    row = re.search(rf"<tr[^>]*>\s*{link}.*?</tr>", html, re.S)
     assert row is not None
     assert '<span class="ticket-ref">#0427</span>' in row.group(0)
     assert '<td data-label="负责人">志愿者甲</td>' in row.group(0)
