@@ -178,7 +178,9 @@ def install(
             return
     if source is None:
         source, sha256, size = SMALL_CHINESE.url, SMALL_CHINESE.sha256, SMALL_CHINESE.size
-    click.echo(f"installing {source} into {config.models_dir} ...")
+    if urlsplit(source).scheme not in ("http", "https"):
+        click.echo(f"installing {source} into {config.models_dir} ...")
+    # A download shows its bar (from the first chunk) instead: no network is then one line.
     with contextlib.ExitStack() as stack:
         try:
             target = install_model(

@@ -98,6 +98,7 @@ def test_without_a_network_one_line_says_so(app: Flask, tmp_path: Path) -> None:
     result = make_model(app, "http://127.0.0.1:9/vosk-model-small-cn-0.22.zip")
 
     assert result.exit_code == 1
+    assert result.stdout == ""
     assert result.stderr.splitlines() == [
         "No network: cannot reach 127.0.0.1 (ConnectionError). No model installed: voicemails"
         " wait in awaiting_model until `make model` succeeds."
