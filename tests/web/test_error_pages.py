@@ -90,3 +90,28 @@ def test_error_page_is_well_formed_enough_to_parse_its_heading(
     heading = html[html.index("<h1>") : html.index("</h1>") + 5]
 
     assert ElementTree.fromstring(heading).text == "页面不存在"
+
+
+def test_an_expired_form_on_a_rota_page_says_so_in_both_languages(
+    app: Flask, client: FlaskClient, sign_in: Callable[..., User]
+) -> None:
+    sign_in(role=Role.VOLUNTEER, volunteer_id=factories.VolunteerFactory().id)
+    app.config["WTF_CSRF_ENABLED"] = True
+
+    response = client.post("/rota/me/offer", data={"layer": "1"})  # no CSRF token
+
+    assert response.status_code == 400
+    html = text(response)
+    assert html.index("表单已过期") < html.index("The form has expired")
+    assert "请返回并刷新页面后重试。" in html and "Bad Request" not in html
+
+
+def test_a_tampered_form_is_a_styled_400(
+    client: FlaskClient, sign_in: Callable[..., User]
+) -> None:
+    sign_in(role=Role.VOLUNTEER, volunteer_id=factories.VolunteerFactory().id)
+
+    response = client.post("/rota/me/offer", data={"layer": "1", "starts": "x", "ends": "y"})
+
+    assert response.status_code == 400
+    assert "无法处理此请求" in text(response)

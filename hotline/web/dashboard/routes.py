@@ -22,7 +22,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError
 
 from hotline import accounts, audit, review
 from hotline.audit import Action
@@ -395,13 +394,6 @@ def page_url(number: int) -> str:
     values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
     values["page"] = number
     return url_for(str(request.endpoint), **values)
-
-
-@bp.errorhandler(CSRFError)
-def csrf_failed(error: CSRFError) -> ResponseReturnValue:
-    """An expired or missing token: say so and offer the way back, instead of a bare 400."""
-    message = _("The form has expired. Go back, reload the page and try again.")
-    return render_template("dashboard/error.html", message=message), 400
 
 
 @bp.errorhandler(RateLimitExceeded)
