@@ -12,13 +12,13 @@ from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
-from hotline.models import CallOutcome, Role, SwapRequest, SwapStatus, Volunteer
+from hotline.models import CallOutcome, Role, Volunteer
 from tests import factories
 from tests.browser.conftest import PHONE, log_in, overflow_x, screenshot
 from tests.dispatch.factories import TechnicianFactory
 from tests.factories import PASSWORD, UserFactory
 from tests.review.conftest import stored_voicemail
-from tests.rota.factories import RotationFactory, TeamFactory
+from tests.rota.factories import RotationFactory, SwapFactory, TeamFactory
 
 # The dashboard's pages without an id in their address, for an administrator.
 PAGES = [
@@ -90,14 +90,7 @@ def _seed(session: Session) -> tuple[Volunteer, str, int]:
     ticket = factories.TicketFactory(
         call=call, summary="三号楼二单元楼道里的水管漏水了，已经流到了楼下的电梯井附近" * 2
     )
-    session.add(
-        SwapRequest(
-            offered_by_id=other.id,
-            starts_at=now + timedelta(days=2),
-            ends_at=now + timedelta(days=2, hours=8),
-            status=SwapStatus.OFFERED,
-        )
-    )
+    SwapFactory(offered_by=other, starts_at=now + timedelta(days=2))
     return me, ticket.number, call.id
 
 

@@ -7,13 +7,14 @@ from typing import Any
 
 import factory
 
-from hotline.models import Leave, Override, Rotation, RotationMember, Team
+from hotline.models import Leave, Override, Rotation, RotationMember, SwapRequest, SwapStatus, Team
 from tests.factories import BaseFactory, VolunteerFactory
 
 __all__ = [
     "LeaveFactory",
     "OverrideFactory",
     "RotationFactory",
+    "SwapFactory",
     "TeamFactory",
     "VolunteerFactory",
 ]
@@ -69,3 +70,15 @@ class LeaveFactory(BaseFactory):
     volunteer = factory.SubFactory(VolunteerFactory)
     starts_at = START
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(days=1))
+
+
+class SwapFactory(BaseFactory):
+    """`offered_by` offering eight hours from START on layer 1, open to anyone."""
+
+    class Meta:
+        model = SwapRequest
+
+    offered_by = factory.SubFactory(VolunteerFactory)
+    starts_at = START
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=8))
+    status = SwapStatus.OFFERED
