@@ -194,6 +194,7 @@ def test_a_recording_we_never_fetched_is_fetched_and_transcribed_once(
     model: LoadedModel,
     served: Callable[[str], str],
 ) -> None:
+    queued_jobs(app)  # jobs earlier tests left on the in-memory queue
     sid, recording_sid = "CA" + "9" * 32, "RE" + "9" * 32
     call = {"CallSid": sid, "From": CALLER, "To": LINE}
     twilio_post("/voice/incoming", call)
@@ -267,6 +268,7 @@ def test_reconciling_among_shuffled_callbacks_changes_nothing_they_do(
     scenario: str,
     seed: int,
 ) -> None:
+    queued_jobs(app)  # jobs earlier tests left on the in-memory queue
     on_duty(2)
     requests = record_requests(app, SCENARIOS[scenario])
     expected = snapshot(session)

@@ -47,6 +47,7 @@ def reconcile(app: Flask, since: str) -> Result:
 def test_reconcile_fills_in_a_lost_call_and_its_voicemail(
     app: Flask, session: Session, carrier: FakeCarrier, categories: None, model: LoadedModel
 ) -> None:
+    queued_jobs(app)  # jobs earlier tests left on the in-memory queue
     ended = utcnow() - timedelta(minutes=20)
     carrier.add_call(CALL_SID, started=ended - timedelta(seconds=40), ended=ended)
     carrier.add_recording(
