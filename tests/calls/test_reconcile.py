@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from hotline import tickets
 from hotline.calls import reconcile
 from hotline.db import utcnow
 from hotline.models import (
@@ -36,7 +37,7 @@ from tests.calls.test_idempotency import (
     record_requests,
     snapshot,
 )
-from tests.conftest import wipe
+from tests.conftest import PUBLIC_BASE_URL, sign, wipe
 from tests.helpers import VOICEMAIL, configure, queued_jobs, recordings_host, tools
 from transcripts import LoadedModel
 
@@ -326,3 +327,29 @@ def test_the_beat_job_waits_for_a_carrier_it_cannot_reach(
         reconcile_recent()  # logged; the next run (every 5 minutes) tries again
 
     assert session.scalars(select(Call)).all() == []
+
+
+@pytest.mark.postgres
+def test_reconciliation_on_postgresql_and_the_late_callback(
+    make_app: Callable[..., Flask], postgres_url: str, telephony: FakeTelephony
+) -> None:
+    app = make_app(database_url=postgres_url)
+    with app.extensions["hotline.db"].sessions() as pg:
+        tickets.ensure_categories(pg)
+        pg.commit()
+        sid = "CA" + "c" * 32
+        listed = carrier_call(sid, status="busy")
+        telephony.carrier_calls.append(listed)
+
+        assert run(app).calls_created == 1
+        late = {"CallSid": sid, "CallStatus": "busy"}
+        signature = sign(PUBLIC_BASE_URL + "/voice/status", late)
+        response = app.test_client().post(
+            "/voice/status", data=late, headers={"X-Twilio-Signature": signature}
+        )
+        assert response.status_code == 200
+        assert run(app).calls_created == 0
+
+        call = pg.scalars(select(Call)).one()
+        assert (call.ended_at, call.outcome) == (listed.ended_at, CallOutcome.FAILED)
+        assert ticket_of(pg, call).source is TicketSource.FAILED
