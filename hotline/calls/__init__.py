@@ -9,7 +9,8 @@ of the same facts gives the same rows.
 Modules: `line` (policy, event log, prompts), `navigation` (IVR and the hunt), `screening`
 (the volunteer accepts), `outcome` (recordings, final status, the ticket), `sweeps` (beat jobs),
 `enquiry` ("check my ticket"), `notify` (the caller's SMS), `callback` (call back through the
-line).
+line), `reconcile` (what the carrier's records hold and the webhooks missed, replayed through
+the same handlers).
 """
 
 from hotline.calls.line import (
