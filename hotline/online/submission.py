@@ -78,12 +78,19 @@ def submit(
     description = " ".join(report.description.split())[:DESCRIPTION_CHARS]
     if not description:
         raise SubmissionRefused(N_("describe the problem"))
+    address_line = " ".join(report.address.split())[:ADDRESS_CHARS]
+    # The directory's entry, or a new one saying where the resident lives: looked up once and
+    # written with the ticket (remember below then has nothing to change).
+    resident = residents.resident_for(session, number) or Resident(
+        number=number, community_id=report.community_id, address=address_line
+    )
     ticket = intake.open_ticket(
         session,
         Ticket(
+            resident=resident,
             category=category,
             community_id=report.community_id,
-            address=" ".join(report.address.split())[:ADDRESS_CHARS],
+            address=address_line,
             caller_number=number,
             source=TicketSource.WEB,
             summary=description,

@@ -39,8 +39,9 @@ def remember(session: Session, ticket: Ticket, name: str | None = None) -> Resid
 
 
 def fill_from_directory(session: Session, ticket: Ticket) -> None:
-    """A new ticket arrives with the community and address its caller's number is known by."""
-    resident = resident_for(session, ticket.caller_number)
+    """A new ticket arrives with the community and address its caller's number is known by
+    (its resident's, when the caller already found them)."""
+    resident = ticket.resident or resident_for(session, ticket.caller_number)
     if resident is None:
         return
     ticket.resident = resident

@@ -186,12 +186,16 @@ def code() -> ResponseReturnValue:
     return page, 400 if error or form.errors else 200
 
 
-def _report_choices(form: ReportForm) -> None:
+def _report_choices(form: ReportForm) -> list[object]:
+    """Offer the categories and communities; returns their rows, which the view keeps so the
+    session's identity map still holds them when the report looks them up by id."""
     session = db_session()
+    categories, communities = submission.categories(session), submission.communities(session)
     form.set_choices(
-        [(str(c.id), labels.category_name(c)) for c in submission.categories(session)],
-        [(str(c.id), c.name) for c in submission.communities(session)],
+        [(str(c.id), labels.category_name(c)) for c in categories],
+        [(str(c.id), c.name) for c in communities],
     )
+    return [*categories, *communities]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -201,7 +205,7 @@ def report(number: str) -> ResponseReturnValue:
     """Step 3: what and where, with photos; filed as a ticket and its reference texted."""
     session = db_session()
     form = ReportForm()
-    _report_choices(form)
+    _offered = _report_choices(form)  # kept alive for the report's look-ups
     if request.method == "GET":
         known = submission.known_resident(session, number)
         if known is not None:
