@@ -11,10 +11,13 @@ and written with COPY. The fill is kept: a later run with the same seed and size
 
 Then times requests through the Flask test client, logged in as a supervisor (and as a
 volunteer for "assigned to me"): the ticket list unfiltered and with each filter, the ticket
-page, the KPI page for a month and for a year, and the signed SMS webhook. A row whose route
+page, the KPI page for a month and for a year, and the signed SMS webhook; and as residents
+verified on the public page (their session's marker set, no SMS code): a web report submitted
+(its tickets are deleted after the row) and My tickets of a number from the fill. A row whose route
 does not exist yet says "not built". Once the migration adding the ticket indexes exists
 (*_ticket_indexes.py), every row is timed before it and at head, side by side, in one run.
-Targets: list and ticket page p95 <= 100 ms, KPI p95 <= 200 ms, SMS webhook p99 <= 20 ms.
+Targets: list, ticket page, submit and My tickets p95 <= 100 ms, KPI p95 <= 200 ms, SMS webhook
+p99 <= 20 ms.
 Exit 1 if a built row misses one.
 """
 
@@ -49,16 +52,21 @@ from hotline.db import make_engine, make_session_factory  # noqa: E402
 from hotline.devtools import demo, history  # noqa: E402
 from hotline.migrate import alembic_config, upgrade  # noqa: E402
 from hotline.models import (  # noqa: E402
+    AuditEntry,
     Category,
     Community,
     InboundSms,
+    Resident,
     Role,
     Technician,
     Ticket,
+    TicketEvent,
+    TicketSource,
     TicketStatus,
     Volunteer,
 )
 from hotline.settings import Settings  # noqa: E402
+from hotline.web.online.routes import VERIFIED  # noqa: E402
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # only to create the database
 DATABASE = "hotline_bench"
@@ -184,7 +192,8 @@ def copy_history(engine: Engine, seed: int, size: int) -> int:
             while chunk := list(itertools.islice(rows, CHUNK)):
                 with cursor.copy(f"COPY ticket ({', '.join(ticket_columns)}) FROM STDIN") as copy:
                     for ticket, _ in chunk:
-                        copy.write_row([plain(ticket[c]) for c in ticket_columns])
+                        # Columns the history does not draw (the visit window) stay NULL.
+                        copy.write_row([plain(ticket.get(c)) for c in ticket_columns])
                 with cursor.copy(
                     f"COPY ticket_event ({', '.join(event_columns)}) FROM STDIN"
                 ) as copy:
@@ -212,7 +221,10 @@ class Case:
     requests: Callable[[int], list[tuple[str, str, dict[str, str]]]]
     target_ms: float
     percentile: int = 95
-    volunteer: bool = False
+    # Whose client: "supervisor", "volunteer" or "resident" (verified on the public page).
+    who: str = "supervisor"
+    # The answer that counts as success (a submitted report redirects to its confirmation).
+    ok: int = 200
 
 
 @dataclass(frozen=True)
@@ -235,10 +247,17 @@ class Fixtures:
         self.rng = rng
         with make_session_factory(engine)() as session:
             self.categories = [str(i) for i in session.scalars(select(Category.id))]
+            self.active_categories = [
+                str(i) for i in session.scalars(select(Category.id).where(Category.active))
+            ]
             self.communities = [str(i) for i in session.scalars(select(Community.id))]
             top = session.scalar(select(func.max(Ticket.id))) or 0
             ids = [rng.randint(1, top) for _ in range(500)]
             self.numbers = list(session.scalars(select(Ticket.number).where(Ticket.id.in_(ids))))
+            # Residents of the fill, by their tickets' numbers (calls' and web reports').
+            self.residents = list(
+                session.scalars(select(Ticket.caller_number).where(Ticket.id.in_(ids)))
+            )
             first = session.scalar(select(func.min(Ticket.created_at)))
             self.first_day = (first or datetime.now(UTC)).astimezone(ZoneInfo(TIMEZONE)).date()
             # A technician's reply about a ticket they are working on.
@@ -298,6 +317,21 @@ def cases(fx: Fixtures) -> list[Case]:
             )
         return requests
 
+    def report(n: int) -> list[tuple[str, str, dict[str, str]]]:
+        return [
+            (
+                "POST",
+                "/r/new",
+                {
+                    "category": rng.choice(fx.active_categories),
+                    "community": rng.choice(fx.communities),
+                    "address": f"{rng.randint(1, 30)}栋{rng.randint(101, 1802)}",
+                    "description": "厨房水管漏水，地上都是水，请尽快派人来看看",
+                },
+            )
+            for _ in range(n)
+        ]
+
     return [
         Case("list, unfiltered", "/tickets", gets(lambda: "/tickets"), LIST_P95_MS),
         Case(
@@ -330,7 +364,7 @@ def cases(fx: Fixtures) -> list[Case]:
             "/tickets",
             gets(lambda: "/tickets?mine=1"),
             LIST_P95_MS,
-            volunteer=True,
+            who="volunteer",
         ),
         Case(
             "ticket page",
@@ -341,6 +375,8 @@ def cases(fx: Fixtures) -> list[Case]:
         Case("KPI, a month", "/kpi/", gets(month_kpi), KPI_P95_MS),
         Case("KPI, a year", "/kpi/", gets(year_kpi), KPI_P95_MS),
         Case("SMS webhook (signed)", "/sms/incoming", sms, SMS_P99_MS, percentile=99),
+        Case("submit (web report)", "/r/new", report, LIST_P95_MS, who="resident", ok=302),
+        Case("My tickets", "/r/mine", gets(lambda: "/r/mine"), LIST_P95_MS, who="resident"),
     ]
 
 
@@ -374,13 +410,18 @@ def measure(url: str, requests: int, seed: int, only: list[str] | None = None) -
     engine = make_engine(url)
     fx = Fixtures(engine, random.Random(seed))
     clients = {}
-    for volunteer, username in ((False, "bench-supervisor"), (True, "bench-volunteer")):
+    for who, username in (("supervisor", "bench-supervisor"), ("volunteer", "bench-volunteer")):
         client = app.test_client()
         answer = client.post("/login", data={"username": username, "password": PASSWORD})
         if answer.status_code != 302:
             raise SystemExit(f"cannot log in as {username}: {answer.status_code}")
-        clients[volunteer] = client
-    first_sms = make_session_factory(engine)().scalar(select(func.max(InboundSms.id))) or 0
+        clients[who] = client
+    clients["resident"] = app.test_client()
+    with make_session_factory(engine)() as session:
+        first_sms = session.scalar(select(func.max(InboundSms.id))) or 0
+        first_ticket = session.scalar(select(func.max(Ticket.id))) or 0
+        first_audit = session.scalar(select(func.max(AuditEntry.id))) or 0
+        first_resident = session.scalar(select(func.max(Resident.id))) or 0
     results: Results = {}
     for case in cases(fx):
         if only and not any(word in case.name for word in only):
@@ -388,15 +429,24 @@ def measure(url: str, requests: int, seed: int, only: list[str] | None = None) -
         if case.route not in routes:
             results[case.name] = (case.target_ms, case.percentile, None)
             continue
-        client = clients[case.volunteer]
+        client = clients[case.who]
         latencies, errors = [], 0
         batch = case.requests(requests + 5)
         for index, (method, path, data) in enumerate(batch):
             headers = {"X-Twilio-Signature": signature(path, data)} if method == "POST" else {}
+            environ = {}
+            if case.who == "resident":
+                verify(client, rng_number(fx))
+                # A resident per address: the public page's limiter counts POSTs per address.
+                environ = {
+                    "REMOTE_ADDR": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
+                }
             begin = time.perf_counter()
-            answer = client.open(path, method=method, data=data or None, headers=headers)
+            answer = client.open(
+                path, method=method, data=data or None, headers=headers, environ_base=environ
+            )
             elapsed = (time.perf_counter() - begin) * 1000
-            if answer.status_code != 200:
+            if answer.status_code != case.ok:
                 errors += 1
             if index >= 5:  # the first few warm caches and plans
                 latencies.append(elapsed)
@@ -405,11 +455,28 @@ def measure(url: str, requests: int, seed: int, only: list[str] | None = None) -
             case.percentile,
             Timing(*percentiles(latencies), errors),
         )
-    # The SMS rows the bench sent are not part of the fill.
+    # The SMS rows and the web reports the bench made are not part of the fill.
     with make_session_factory(engine).begin() as session:
         session.execute(delete(InboundSms).where(InboundSms.id > first_sms))
+        session.execute(delete(TicketEvent).where(TicketEvent.ticket_id > first_ticket))
+        web = (Ticket.id > first_ticket) & (Ticket.source == TicketSource.WEB)
+        session.execute(delete(Ticket).where(web))
+        # The bench's own entries in its own database (the application never deletes one).
+        session.execute(delete(AuditEntry).where(AuditEntry.id > first_audit))
+        session.execute(delete(Resident).where(Resident.id > first_resident))
     engine.dispose()
     return results
+
+
+def rng_number(fx: Fixtures) -> str:
+    """A resident of the fill."""
+    return fx.rng.choice(fx.residents)
+
+
+def verify(client: Any, number: str) -> None:
+    """Mark the client's session as having proved `number` (what the SMS code step does)."""
+    with client.session_transaction() as session:
+        session[VERIFIED] = {"number": number, "until": time.time() + 3600}
 
 
 def revisions(url: str) -> list[str]:
