@@ -162,7 +162,7 @@ def test_every_document_of_whole_calls_runs_on_every_carrier(
 ) -> None:
     on_duty(3)
     simulator, kept = documents
-    for caller in walks(seed=12, count=60):
+    for caller in walks(seed=12, count=40):
         simulator.run(caller)
 
     assert kept
