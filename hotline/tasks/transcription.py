@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import Task, shared_task
+from celery.signals import worker_init
 from sqlalchemy.orm import Session
 
 from hotline import locks
@@ -73,6 +75,19 @@ def _model(config: Settings) -> LoadedModel | None:
             logging.ERROR, f"cannot load the Vosk model ({exc}); voicemails wait in awaiting_model"
         )
         return None
+
+
+@shared_task(name="hotline.tasks.transcription.check_model")
+def check_model() -> None:
+    """Look for the speech model; a missing or unusable one is logged (once per process)."""
+    _model_location(settings())
+
+
+@worker_init.connect(weak=False, dispatch_uid="hotline.tasks.transcription.check_model")
+def _check_model_at_start(sender: Any, **_: Any) -> None:
+    """Say it as the worker starts, in its main process: the pool's processes are forked after
+    this, so they know it was said, and the warning is one per start, not one per process."""
+    sender.app.tasks[check_model.name]()  # run here, inside the app context, not queued
 
 
 def job_tools(config: Settings) -> job.JobTools:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from celery.exceptions import Retry
+from celery.signals import worker_init
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -422,6 +423,34 @@ def test_without_a_model_recordings_wait_and_the_worker_warns_once(
     assert loud[0][0] == logging.WARNING
     assert "no Vosk model" in loud[0][1] and "`make model`" in loud[0][1]
     assert ticket_of(session, first).summary == WAITING_SUMMARY
+
+
+class StartingWorker:
+    """What worker_init is sent with: the worker (only its Celery app is read)."""
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+
+
+def test_the_worker_says_it_as_it_starts_and_not_again_per_recording(
+    make_app: Callable[..., Flask],
+    session: Session,
+    host: RecordingsHost,
+    short_zh: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app(vosk_model=None, vosk_model_packages=False)
+    recording = voicemail(session, host, short_zh)
+
+    with caplog.at_level(logging.DEBUG):
+        # What Celery does in the worker's main process before it forks the pool.
+        worker_init.send(sender=StartingWorker(app.extensions["celery"]))
+        at_start = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        process_recording(recording.id)
+
+    assert len(at_start) == 1 and "no Vosk model" in at_start[0]
+    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1  # not again
+    assert fresh(session, recording).status is S.AWAITING_MODEL
 
 
 def test_unusable_configured_model_also_waits(
