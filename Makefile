@@ -53,10 +53,10 @@ $(DEV_ENV):
 	@echo "Generated $@ (developer secrets; never used in production)."
 
 migrate: $(VENV)/.installed $(DEV_ENV)
-	$(WITH_ENV) $(BIN)/flask --app app db upgrade
+	@$(WITH_ENV) $(BIN)/flask --app app db upgrade
 
 seed: migrate
-	$(WITH_ENV) $(BIN)/flask --app app hotline seed-demo
+	@$(WITH_ENV) $(BIN)/flask --app app hotline seed-demo
 
 # The small Chinese speech model, unless a model is installed: its size and SHA-256 are pinned
 # (README, "Transcription"); without a network it says so in one line. Another zip:
