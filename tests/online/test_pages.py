@@ -219,3 +219,26 @@ def test_a_request_larger_than_its_photos_is_refused_before_it_is_read(
     big = {"photos": [(io.BytesIO(b"x" * 200_000), "a.jpg")], "address": "1栋"}
     response = client.post("/r/new", data=big, content_type="multipart/form-data")
     assert response.status_code == 413
+
+
+def test_a_note_goes_on_ones_own_ticket_only(
+    client: FlaskClient, session: Session, telephony: FakeTelephony
+) -> None:
+    mine = intake.open_for_call(
+        session,
+        CallFactory(from_number=NUMBER),
+        now=utcnow(),
+        timezone="Asia/Shanghai",
+        sla_hours=72,
+    )
+    other = intake.open_for_call(
+        session, CallFactory(), now=utcnow(), timezone="Asia/Shanghai", sla_hours=72
+    )
+    session.commit()
+    verify(client, telephony, then="mine")
+
+    added = client.post(f"/r/mine/{mine.number}/note", data={"note": "<b>晚上</b>在家"})
+    assert added.status_code == 302 and added.location.endswith("/r/mine?done=note")
+    page = text(client.get("/r/mine?done=note"))
+    assert "您的补充说明已添加" in page and "&lt;b&gt;晚上&lt;/b&gt;在家" in page
+    assert client.post(f"/r/mine/{other.number}/note", data={"note": "x"}).status_code == 404
