@@ -39,12 +39,6 @@ class Report:
     description: str
 
 
-def categories(session: Session) -> list[Category]:
-    """The categories offered: the IVR's, less retired ones."""
-    stmt = select(Category).where(Category.active.is_(True)).order_by(Category.id)
-    return list(session.scalars(stmt))
-
-
 def communities(session: Session) -> list[Community]:
     """The communities the line serves, by name."""
     return list(session.scalars(select(Community).order_by(Community.name)))

@@ -35,11 +35,12 @@ def test_the_whole_report_with_a_photo(
     client: FlaskClient, session: Session, telephony: FakeTelephony
 ) -> None:
     category, community = CategoryFactory(), CommunityFactory(name="东湖社区")
+    retired = CategoryFactory(active=False)
     session.commit()
     assert "手机号" in text(client.get("/r"))
     verify(client, telephony)
     form = text(client.get("/r/new"))
-    assert category.name_zh in form and "东湖社区" in form
+    assert category.name_zh in form and "东湖社区" in form and retired.name_zh not in form
 
     filed = client.post(
         "/r/new",

@@ -15,7 +15,6 @@ from hotline.calls import notify
 from hotline.kpi import PeriodKind
 from hotline.models import (
     AuditEntry,
-    Category,
     EventKind,
     Ticket,
     TicketEvent,
@@ -103,9 +102,8 @@ def test_a_resident_known_from_calls_arrives_filled_in(session: Session) -> None
     assert known is not None and (known.community_id, known.address) == (community.id, "5栋101")
 
 
-def test_a_retired_category_is_not_offered_or_taken(session: Session, tmp_path: Path) -> None:
+def test_a_retired_category_is_not_taken(session: Session, tmp_path: Path) -> None:
     retired = CategoryFactory(active=False)
-    assert retired not in submission.categories(session)
     with pytest.raises(submission.SubmissionRefused):
         submit(session, report(session, category=retired), tmp_path)
     assert session.scalar(select(Ticket).where(Ticket.caller_number == NUMBER)) is None
@@ -159,10 +157,3 @@ def test_the_kpi_counts_web_tickets_like_call_tickets(session: Session, tmp_path
     assert (measured.total.rated, measured.total.satisfaction) == (2, pytest.approx(4.0))
     [row] = [r for r in measured.categories if r.id == category.id]
     assert row.tally.met == 2
-
-
-def test_categories_are_the_ivrs(session: Session) -> None:
-    intake.ensure_categories(session)
-    codes = {c.code for c in submission.categories(session)}
-    assert {code for code, *_ in intake.CATEGORIES} <= codes
-    assert all(isinstance(c, Category) and c.active for c in submission.categories(session))

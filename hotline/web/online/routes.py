@@ -25,6 +25,7 @@ from hotline.phone import mask_number
 from hotline.photos import ProcessedPhoto, accept_photo
 from hotline.refusal import Refused
 from hotline.tasks.calls import enqueue_text_caller
+from hotline.tickets import offered_categories
 from hotline.web.dashboard import labels
 from hotline.web.online.forms import (
     MAX_PHOTOS,
@@ -190,7 +191,8 @@ def _report_choices(form: ReportForm) -> list[object]:
     """Offer the categories and communities; returns their rows, which the view keeps so the
     session's identity map still holds them when the report looks them up by id."""
     session = db_session()
-    categories, communities = submission.categories(session), submission.communities(session)
+    categories = offered_categories(session)
+    communities = submission.communities(session)
     form.set_choices(
         [(str(c.id), labels.category_name(c)) for c in categories],
         [(str(c.id), c.name) for c in communities],
