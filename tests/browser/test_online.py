@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from hotline.models import Ticket, TicketPhoto
 from hotline.telephony import FakeTelephony
 from hotline.tickets import intake
-from tests.browser.conftest import overflow_x, screenshot
-from tests.factories import CommunityFactory
+from tests.browser.conftest import log_in, overflow_x, screenshot
+from tests.factories import PASSWORD, CommunityFactory, TicketFactory, UserFactory
 from tests.online.conftest import NUMBER, jpeg, texted_code
 
 
@@ -81,3 +81,25 @@ def test_a_resident_reports_a_leak_with_a_photo_and_follows_it(
     assert "My tickets" in phone.inner_text("h1")
     assert overflow_x(phone) == 0
     screenshot(phone, "online-7-mine-en")
+
+
+def test_the_ticket_page_sets_a_visit_window_on_a_phone(
+    phone: Page, live_url: str, session: Session
+) -> None:
+    ticket = TicketFactory(source="web", caller_number=NUMBER, summary="灯坏了")
+    UserFactory(username="visit-lead", role="supervisor")
+    session.commit()
+    log_in(phone, live_url, "visit-lead", PASSWORD)
+
+    phone.goto(f"{live_url}/tickets/{ticket.number}")
+    assert "网上报修" in phone.inner_text("main")
+    phone.fill("input[name=visit_from]", "2026-12-01T09:00")
+    phone.fill("input[name=visit_until]", "2026-12-01T11:00")
+    with phone.expect_navigation():
+        phone.click("#visit button")
+
+    assert "上门时间已保存" in phone.inner_text("main")
+    assert overflow_x(phone) == 0
+    screenshot(phone, "online-ticket-visit")
+    session.refresh(ticket)
+    assert ticket.visit_from is not None and ticket.visit_from.hour == 1  # 09:00 in Beijing
