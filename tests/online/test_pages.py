@@ -243,3 +243,12 @@ def test_a_note_goes_on_ones_own_ticket_only(
     page = text(client.get("/r/mine?done=note"))
     assert "您的补充说明已添加" in page and "&lt;b&gt;晚上&lt;/b&gt;在家" in page
     assert client.post(f"/r/mine/{other.number}/note", data={"note": "x"}).status_code == 404
+
+
+def test_a_code_the_carrier_refused_to_send_is_said(
+    client: FlaskClient, telephony: FakeTelephony
+) -> None:
+    telephony.fail_sms = True
+    response = client.post("/r", data={"number": "13800138000"})
+    assert response.status_code == 400 and "短信发送失败" in text(response)
+    assert client.get("/r/code").location.endswith("/r")

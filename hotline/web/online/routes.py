@@ -149,8 +149,11 @@ def start() -> ResponseReturnValue:
             session.rollback()
             error = _refusal(refused)
         else:
-            cookie[PENDING] = {"number": sent.number, "then": then}
-            return redirect(url_for(".code"))
+            if not sent.delivered:
+                error = _("The SMS could not be sent. Please try again in a minute.")
+            else:
+                cookie[PENDING] = {"number": sent.number, "then": then}
+                return redirect(url_for(".code"))
     return render_template("online/start.html", form=form, error=error, then=then), (
         400 if error or form.errors else 200
     )
