@@ -51,6 +51,9 @@ def test_a_resident_reports_a_leak_with_a_photo_and_follows_it(
     phone.set_input_files("input[name=photos]", str(photo))
     assert overflow_x(phone) == 0
     screenshot(phone, "online-3-report")
+    phone.set_viewport_size({"width": 360, "height": 740})  # a small phone fits too
+    assert overflow_x(phone) == 0
+    phone.set_viewport_size({"width": 390, "height": 844})
     with phone.expect_navigation():
         phone.click("button.primary")
 
