@@ -147,7 +147,7 @@ class CallerThread(threading.Thread):
     def run(self) -> None:
         self.deliver = http_post(self.base_url, self.base_url, AUTH_TOKEN, self.http)
         simulator = Simulator(self.post, self.base_url, on_ring=self.ring)
-        names = list(PATHS)
+        names = self.args.paths.split(",")
         turn = self.index
         # Callers start spread over the first think time, not all in the same instant.
         time.sleep(self.rng.uniform(0, self.args.think))
@@ -415,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--transcript-wait", type=float, default=600,
                         help="seconds to wait for the last transcripts")  # fmt: skip
+    parser.add_argument("--paths", default=",".join(PATHS),
+                        help="comma-separated paths the callers take in turn")  # fmt: skip
     parser.add_argument(
         "--worker-nice",
         type=int,
@@ -423,6 +425,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL)
     args = parser.parse_args(argv)
+    if unknown := set(args.paths.split(",")) - PATHS.keys():
+        parser.error(f"unknown paths: {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="hotline-load-") as tmp:
         workdir = Path(tmp)
         line_results, counts = run_line(args, workdir)
