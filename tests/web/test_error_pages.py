@@ -106,9 +106,7 @@ def test_an_expired_form_on_a_rota_page_says_so_in_both_languages(
     assert "请返回并刷新页面后重试。" in html and "Bad Request" not in html
 
 
-def test_a_tampered_form_is_a_styled_400(
-    client: FlaskClient, sign_in: Callable[..., User]
-) -> None:
+def test_a_tampered_form_is_a_styled_400(client: FlaskClient, sign_in: Callable[..., User]) -> None:
     sign_in(role=Role.VOLUNTEER, volunteer_id=factories.VolunteerFactory().id)
 
     response = client.post("/rota/me/offer", data={"layer": "1", "starts": "x", "ends": "y"})
