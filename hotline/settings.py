@@ -270,6 +270,21 @@ class Settings:
         "Seconds of hunting before the caller goes to voicemail.",
         default=90,
     )
+    carrier_screening: bool = setting(
+        "HOTLINE_CARRIER_SCREENING",
+        parse_bool,
+        "The carrier runs <Number url> (call screening: the volunteer presses 1 to take the"
+        " call). Off (Somleng): each volunteer is rung alone, for at most"
+        " HOTLINE_UNSCREENED_RING_TIMEOUT seconds, and whoever picks up takes the call.",
+        default=True,
+    )
+    unscreened_ring_timeout_s: int = setting(
+        "HOTLINE_UNSCREENED_RING_TIMEOUT",
+        functools.partial(parse_int, minimum=5),
+        "Most seconds each volunteer rings without screening: under the 20-25 s after which"
+        " a personal voicemail typically answers (and would take the call).",
+        default=15,
+    )
     voicemail_max_length_s: int = setting(
         "HOTLINE_VOICEMAIL_MAX_LENGTH", parse_int, "Longest voicemail, in seconds.", default=180
     )
