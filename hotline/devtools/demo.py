@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline import accounts, tickets
 from hotline.devtools import history
-from hotline.models import Category, Community, Role, Team, Technician, Volunteer
+from hotline.models import Category, Community, Role, Team, Technician, User, Volunteer
 from hotline.rota.cadence import wall
 from hotline.rota.rotations import create_rotation
 
@@ -92,8 +92,11 @@ class DemoLogin:
 
 
 def is_empty(session: Session) -> bool:
-    """True when nothing has been seeded (no categories yet)."""
-    return session.scalar(select(func.count()).select_from(Category)) == 0
+    """True when nothing has been seeded: no community and no login yet (the first run's
+    `db upgrade` adds the menu's categories, so they do not count)."""
+    return all(
+        session.scalar(select(func.count()).select_from(model)) == 0 for model in (Community, User)
+    )
 
 
 def seed(session: Session, now: datetime, timezone: str = "Asia/Shanghai") -> DemoLogin:

@@ -112,6 +112,17 @@ def test_seeding_twice_does_nothing_the_second_time(app: Flask, session: Session
     )
 
 
+def test_the_first_runs_categories_do_not_stop_the_seed(app: Flask, session: Session) -> None:
+    # `flask db upgrade` adds the menu's categories to a new database before `make run` seeds.
+    intake.seed_categories(session)
+    session.commit()
+
+    result = seed_demo(app)
+
+    assert result.exit_code == 0 and "supervisor / " in result.output
+    assert count(session, Community) == 28
+
+
 def test_the_dashboard_and_the_kpi_show_the_history(
     session: Session, client: FlaskClient, sign_in: Callable[..., User]
 ) -> None:
