@@ -40,6 +40,10 @@ class LinePolicy:
     line_number: str = ""
     # Text the caller the ticket's reference when the call ends.
     caller_sms: bool = False
+    # The carrier runs <Number url>: the volunteer is screened and presses 1 to take the call.
+    # Without it, each volunteer rings alone and a bridged <Dial> is their answer.
+    carrier_screening: bool = True
+    unscreened_ring_timeout_s: int = 15
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinePolicy:
@@ -54,6 +58,8 @@ class LinePolicy:
             supervisor_number=settings.supervisor_fallback_number,
             line_number=settings.line_number,
             caller_sms=settings.caller_sms,
+            carrier_screening=settings.carrier_screening,
+            unscreened_ring_timeout_s=settings.unscreened_ring_timeout_s,
         )
 
 

@@ -21,6 +21,7 @@ from hotline.calls.line import (
     reference_gather,
     speak,
 )
+from hotline.calls.screening import accept
 from hotline.ivr import engine
 from hotline.ivr.engine import Ask, Connect, End, IvrState, Outcome, TakeMessage
 from hotline.ivr.model import Flow
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 # Below this many seconds left of the total ring limit, ringing another phone is pointless.
 MIN_RING_S = 5
+
+# A <Dial> action's DialCallStatus when the phone was picked up and bridged to the caller.
+BRIDGED = frozenset({"completed", "answered"})
 
 
 def _state(call: Call) -> IvrState:
@@ -96,9 +100,10 @@ def _start_hunt(
 
     Each link carries the ring group it is dialled in: one per volunteer with the sequential
     strategy, `ring_group_size` volunteers at once with the simultaneous one. The supervisors'
-    fallback number rings last, on its own.
+    fallback number rings last, on its own. Without screening every phone rings alone: the
+    carrier's <Dial> action does not say which phone picked up, only that one did.
     """
-    size = flow.routing.group_size
+    size = flow.routing.group_size if policy.carrier_screening else 1
     chain: list[dict[str, Any]] = [
         {
             "volunteer_id": d.volunteer_id,
@@ -134,11 +139,15 @@ def _start_hunt(
 
 
 def _ring_limits(flow: Flow, policy: LinePolicy) -> tuple[int, int]:
-    """(seconds each ring group rings, seconds the whole hunt may take): the flow's, else ours."""
-    return (
-        flow.routing.ring_timeout_s or policy.ring_timeout_s,
-        flow.routing.total_ring_limit_s or policy.total_ring_limit_s,
-    )
+    """(seconds each ring group rings, seconds the whole hunt may take): the flow's, else ours.
+
+    Without screening a phone rings at most `unscreened_ring_timeout_s`, so that the caller moves
+    on before a volunteer's personal voicemail picks up (and, bridged, would take the call).
+    """
+    ring_timeout = flow.routing.ring_timeout_s or policy.ring_timeout_s
+    if not policy.carrier_screening:
+        ring_timeout = min(ring_timeout, policy.unscreened_ring_timeout_s)
+    return ring_timeout, flow.routing.total_ring_limit_s or policy.total_ring_limit_s
 
 
 def _next_dial(flow: Flow, policy: LinePolicy, call: Call, now: datetime) -> Reply:
@@ -150,20 +159,22 @@ def _next_dial(flow: Flow, policy: LinePolicy, call: Call, now: datetime) -> Rep
     if not _group_positions(call, group) or remaining < MIN_RING_S:
         return _voicemail(flow, policy, call, now, "nobody_available")
     call.dial_index = group
-    return (_dial(call, group, min(ring_timeout, remaining)),)
+    return (_dial(policy, call, group, min(ring_timeout, remaining)),)
 
 
 def _group_positions(call: Call, group: int) -> list[int]:
     return [i for i, link in enumerate(call.chain) if link.get("group", i) == group]
 
 
-def _dial(call: Call, group: int, timeout_s: int) -> Dial:
-    """Ring every phone of a group, each screened on its own leg."""
+def _dial(policy: LinePolicy, call: Call, group: int, timeout_s: int) -> Dial:
+    """Ring every phone of a group, each screened on its own leg where the carrier screens."""
     return Dial(
         tuple(
             DialNumber(
                 call.chain[position]["number"],
-                Hook("screen", {"call": call.call_sid, "idx": position}),
+                Hook("screen", {"call": call.call_sid, "idx": position})
+                if policy.carrier_screening
+                else None,
             )
             for position in _group_positions(call, group)
         ),
@@ -190,7 +201,7 @@ def current_reply(session: Session, flow: Flow, policy: LinePolicy, call: Call) 
     if call.accepted_index is not None:
         return (Hangup(),)
     if call.dial_index >= 0:
-        return (_dial(call, call.dial_index, _ring_limits(flow, policy)[0]),)
+        return (_dial(policy, call, call.dial_index, _ring_limits(flow, policy)[0]),)
     state = _state(call)
     lookup = ticket_lookup(session, call.from_number)
     outcome = engine.resume(flow, state, lookup)
@@ -249,12 +260,23 @@ def dial_result(
     now: datetime,
     group: int,
 ) -> Reply:
-    """A ring group's dial ended: a volunteer talked with the caller, or nobody accepted."""
+    """A ring group's dial ended: a volunteer talked with the caller, or nobody accepted.
+
+    Without screening, a bridged dial is the answer: the volunteer rung (alone) took the call.
+    """
     sid = params["CallSid"]
     fresh = record_event(session, sid, "dial", f"dial:{group}", params, now)
     call = call_for(session, sid, params, now)
     if not fresh or group != call.dial_index or call.voicemail_started_at is not None:
         return current_reply(session, flow, policy, call)
+    positions = _group_positions(call, group)
+    if (
+        not policy.carrier_screening
+        and call.accepted_index is None
+        and positions
+        and params.get("DialCallStatus") in BRIDGED
+    ):
+        accept(session, policy, call, positions[0], now)
     if call.accepted_index is not None:
         return (*speak((message(flow, "goodbye", call),), policy), Hangup())
     logger.info(

@@ -1,4 +1,5 @@
-"""Screening: the volunteer who picks up hears what the call is about and presses 1 to take it."""
+"""Screening: the volunteer who picks up hears what the call is about and presses 1 to take it
+(`accept`, which also takes an unscreened volunteer's bridged call)."""
 
 from __future__ import annotations
 
@@ -102,9 +103,14 @@ def screen_result(
         or call.voicemail_started_at is not None
     ):
         return (*declined, Hangup())
+    accept(session, policy, call, index, now)
+    # An empty response bridges the volunteer to the caller.
+    return ()
+
+
+def accept(session: Session, policy: LinePolicy, call: Call, index: int, now: datetime) -> None:
+    """The volunteer at `index` of the chain took the call: the call is answered, by them."""
     call.accepted_index = index
     call.answered_by_id = call.chain[index].get("volunteer_id")
     settle(session, policy, call, now)
     logger.info("call %s accepted by volunteer %d", call.call_sid, index)
-    # An empty response bridges the volunteer to the caller.
-    return ()

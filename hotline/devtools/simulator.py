@@ -1,11 +1,11 @@
 """A carrier simulator: plays Twilio against our webhooks with correctly signed requests.
 
 It follows the TwiML we return the way the carrier does (Say, Play, Gather, Redirect, Dial with
-a screening URL per Number, Record, Hangup), acts out a scripted caller and volunteers, serves
-the voicemail file over HTTP for the worker to download, and reports the conversation. It also
-plays outbound calls the line asked the carrier for (`play_outbound`: a call back's agent leg,
-then the resident's leg it dials). With a carrier profile (`carrier`), it refuses TwiML that
-carrier does not support, as the carrier would, naming the verb or attribute.
+or without a screening URL per Number, Record, Hangup), acts out a scripted caller and
+volunteers, serves the voicemail file over HTTP for the worker to download, and reports the
+conversation. It also plays outbound calls the line asked the carrier for (`play_outbound`: a
+call back's agent leg, then the resident's leg it dials). With a carrier profile (`carrier`), it
+refuses TwiML that carrier does not support, as the carrier would, naming the verb or attribute.
 """
 
 from __future__ import annotations
@@ -363,6 +363,12 @@ class Simulator:
             if accepted:
                 conversation.connected = True
                 self._say("  connected: caller and volunteer talk", conversation)
+        elif behaviour == "answer" and numbers:
+            # No screening URL: the carrier bridges whoever picks up.
+            conversation.connected = True
+            self._say("  connected: caller and volunteer talk", conversation)
+        elif behaviour == "voicemail" and numbers:
+            self._say("  (the volunteer's voicemail answers and takes the call)", conversation)
         return verb.get("action", ""), {
             **base,
             "CallStatus": "in-progress",
