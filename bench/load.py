@@ -89,6 +89,8 @@ class Results:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     completed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     failed_calls: int = 0
+    # Why calls failed: the exception's type and first words, counted.
+    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # RecordingSid -> when the carrier's recording callback was sent (UTC).
     voicemail_ends: dict[str, datetime] = field(default_factory=dict)
     # Every call's webhooks with the pause before each, for the ceiling's replay.
@@ -162,9 +164,10 @@ class CallerThread(threading.Thread):
             self.script, self.pause = [], 0.0
             try:
                 simulator.run(caller)
-            except Exception:  # noqa: BLE001  (counted: the bench reports, it does not stop)
+            except Exception as exc:  # noqa: BLE001  (counted: the bench reports, it goes on)
                 with self.results.lock:
                     self.results.failed_calls += 1
+                    self.results.failures[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
             else:
                 with self.results.lock:
                     self.results.completed[name] += 1
@@ -351,6 +354,8 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
     print(f"calls completed: {completed} (" + ", ".join(
         f"{name} {line_r.completed[name]}" for name in PATHS) + f"); failed calls: "
         f"{line_r.failed_calls}")  # fmt: skip
+    for reason, count in sorted(line_r.failures.items(), key=lambda item: -item[1]):
+        print(f"  {count} x {reason}")
     print(
         f"\n{'route':26} {'line n':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
         f" {'ceiling n':>10} {'p50 ms':>8} {'p99 ms':>8}"
