@@ -205,7 +205,13 @@ def simulate_call(
     try:
         result = simulator.run(caller, linger=_wait_for_download)
     except UnsupportedTwiML as exc:
-        raise click.ClickException(f"the carrier refuses the line's answer at {exc}") from exc
+        hint = (
+            " (the carrier has no call screening: run the line with"
+            " HOTLINE_CARRIER_SCREENING=false)"
+            if "attribute 'url' on <Number>" in str(exc)
+            else ""
+        )
+        raise click.ClickException(f"the carrier refuses the line's answer at {exc}{hint}") from exc
     click.echo(f"Call {result.call_sid} ended.")
     number = result.ticket_number(db_session())
     click.secho(f"Ticket: {number or 'none found'}", bold=True)

@@ -253,6 +253,7 @@ def test_with_screening_on_the_somleng_profile_refuses_it_naming_the_attribute(
     assert result.exit_code == 1
     assert "Error: the carrier refuses the line's answer at https://" in result.stderr
     assert "somleng does not support attribute 'url' on <Number>" in result.stderr
+    assert "run the line with HOTLINE_CARRIER_SCREENING=false" in result.stderr
 
 
 @pytest.mark.parametrize("volunteers", [["answer"], ["no-answer", "busy", "answer"]])
