@@ -56,11 +56,16 @@ class Today:
 class Mine:
     """A volunteer's own corner of the home page."""
 
-    next_shift: ShiftWindow | None
-    on_duty_now: bool
+    next_shift: ShiftWindow | None  # the next to start
+    current_shift: ShiftWindow | None  # the one running now (back-to-back shifts joined)
     calls: list[tuple[Call, str | None]]  # the calls they took (ticket number), newest first
     swaps: list[SwapRequest]  # offers by others they could take, soonest first
     waiting: list[SwapRequest]  # their own offers nobody took yet or awaiting approval
+
+    @property
+    def on_duty_now(self) -> bool:
+        """Whether they are on duty now."""
+        return self.current_shift is not None
 
 
 def _local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
@@ -164,7 +169,7 @@ def mine(session: Session, scope: Scope, now: datetime) -> Mine | None:
     ]
     return Mine(
         next_shift=upcoming,
-        on_duty_now=current is not None,
+        current_shift=current,
         calls=calls,
         swaps=available_swaps(session, volunteer_id, now)[:LISTED],
         waiting=[

@@ -188,3 +188,24 @@ def test_a_volunteer_login_without_a_volunteer_gets_a_hint(
 ) -> None:
     sign_in(role=Role.VOLUNTEER, volunteer_id=None)
     assert "/tickets" in page(client, "/")
+
+
+def test_a_volunteer_on_duty_until_the_horizon_is_told_when_the_shift_ends(
+    app: Flask,
+    client: FlaskClient,
+    session: Session,
+    sign_in: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The only member of a rotation: back-to-back shifts join into one window running now.
+    configure(app, monkeypatch, clock=lambda: NOW)
+    me: Volunteer = factories.VolunteerFactory()
+    OverrideFactory(
+        volunteer=me, starts_at=NOW - timedelta(hours=2), ends_at=NOW + timedelta(days=40)
+    )
+    sign_in(role=Role.VOLUNTEER, volunteer_id=me.id)
+
+    html = page(client, "/")
+
+    assert "您正在值班，至" in html
+    assert "未来 30 天内没有班次" not in html  # not while the shift runs
