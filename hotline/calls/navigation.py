@@ -156,13 +156,14 @@ def _next_dial(flow: Flow, policy: LinePolicy, call: Call, now: datetime) -> Rep
     ring_timeout, total_limit = _ring_limits(flow, policy)
     remaining = total_limit - int((now - call.hunt_started_at).total_seconds())
     group = call.dial_index + 1
-    if not _group_positions(call, group) or remaining < MIN_RING_S:
+    if not group_positions(call, group) or remaining < MIN_RING_S:
         return _voicemail(flow, policy, call, now, "nobody_available")
     call.dial_index = group
     return (_dial(policy, call, group, min(ring_timeout, remaining)),)
 
 
-def _group_positions(call: Call, group: int) -> list[int]:
+def group_positions(call: Call, group: int) -> list[int]:
+    """The positions in the call's chain of the phones of ring group `group`."""
     return [i for i, link in enumerate(call.chain) if link.get("group", i) == group]
 
 
@@ -176,7 +177,7 @@ def _dial(policy: LinePolicy, call: Call, group: int, timeout_s: int) -> Dial:
                 if policy.carrier_screening
                 else None,
             )
-            for position in _group_positions(call, group)
+            for position in group_positions(call, group)
         ),
         Hook("dial", {"idx": group}),
         timeout_s,
@@ -269,7 +270,7 @@ def dial_result(
     call = call_for(session, sid, params, now)
     if not fresh or group != call.dial_index or call.voicemail_started_at is not None:
         return current_reply(session, flow, policy, call)
-    positions = _group_positions(call, group)
+    positions = group_positions(call, group)
     if (
         not policy.carrier_screening
         and call.accepted_index is None

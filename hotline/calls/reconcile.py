@@ -5,8 +5,10 @@ write, so no transaction is open across its I/O. Each missing fact is then repla
 webhook handler that would have recorded it, with the parameters its callback would have
 carried, in a short transaction of its own: a call we never saw gets its row and its ticket, a
 final status we never got settles the call, a recording we never heard of is stored and queued
-for download. A replay logs the same event (the same dedupe key) as the callback it stands in
-for, so whichever comes second, the run or the real callback, changes nothing.
+for download. Without call screening, a volunteer's leg the carrier lists as answered stands for
+the <Dial> action a carrier may not send when the caller hangs up first: the call is answered.
+A replay logs the same event (the same dedupe key) as the callback it stands in for, so
+whichever comes second, the run or the real callback, changes nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hotline.calls.line import LinePolicy, find_call, new_call
+from hotline.calls.navigation import dial_result, group_positions
 from hotline.calls.outcome import (
     FINAL_CALL_STATUSES,
     RECORDING_STATUS_RANK,
@@ -90,7 +93,10 @@ def reconcile(
 ) -> Reconciliation:
     """Fill in what the webhooks missed in [since, until): calls, final statuses, recordings.
     The caller queues `enqueue_recordings` and `text_callers` once this returns (committed)."""
-    calls = [c for c in carrier.list_calls(since, until) if _to_the_line(c)]
+    listed = carrier.list_calls(since, until)
+    calls = [c for c in listed if _to_the_line(c)]
+    # With screening, an answered leg may be a volunteer who declined: only a 1 says yes.
+    legs = [] if policy.carrier_screening else [c for c in listed if _bridged_leg(c, now)]
     try:
         recordings = carrier.list_recordings(since, until)
         unlisted = ""
@@ -104,6 +110,7 @@ def reconcile(
     progress(f"carrier lists {len(calls)} calls to the line and {len(recordings)} recordings")
     steps = [
         *((c.sid, _replay_call(flow, policy, c, now)) for c in calls if _call_over(c, now)),
+        *((leg.sid, _replay_bridge(flow, policy, leg)) for leg in legs),
         *(
             (r.sid, _replay_recording(flow, policy, r))
             for r in recordings
@@ -151,6 +158,16 @@ def _to_the_line(listed: CarrierCall) -> bool:
     """A caller ringing the line; not a leg our Dial rang, nor a call we placed ourselves
     (call backs, surveys and alerts keep their own records)."""
     return listed.direction == "inbound" and not listed.parent_sid
+
+
+def _bridged_leg(listed: CarrierCall, now: datetime) -> bool:
+    """A leg some <Dial> rang that was answered and talked, and is over."""
+    return (
+        bool(listed.parent_sid)
+        and listed.status == "completed"
+        and bool(listed.duration_s)
+        and _call_over(listed, now)
+    )
 
 
 def _ended_at(listed: CarrierCall) -> datetime | None:
@@ -201,6 +218,34 @@ def _replay_call(flow: Flow, policy: LinePolicy, listed: CarrierCall, now: datet
             return f"call created and settled ({listed.status})"
         result.calls_settled += 1
         return f"settled ({listed.status})"
+
+    return step
+
+
+def _replay_bridge(flow: Flow, policy: LinePolicy, leg: CarrierCall) -> Step:
+    """The <Dial> action of an answered volunteer's leg, as the carrier would have sent it."""
+
+    def step(session: Session, result: Reconciliation) -> str | None:
+        call = find_call(session, leg.parent_sid)
+        if call is None or call.accepted_index is not None or call.dial_index < 0:
+            return None
+        group = call.dial_index
+        if all(call.chain[i]["number"] != leg.to_number for i in group_positions(call, group)):
+            return None  # not the phone the hunt was ringing (the action for it came)
+        params = {
+            "CallSid": call.call_sid,
+            "CallStatus": "completed",
+            "DialCallStatus": "completed",
+            "DialCallSid": leg.sid,
+            "DialCallDuration": str(leg.duration_s),
+        }
+        ended = _ended_at(leg)
+        assert ended is not None  # noqa: S101  (only legs over are replayed)
+        dial_result(session, flow, policy, params, ended, group)
+        if call.accepted_index is None:
+            return None
+        result.calls_settled += 1
+        return f"answered by volunteer {call.accepted_index} (its leg {leg.sid})"
 
     return step
 

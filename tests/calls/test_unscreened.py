@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from hotline.models import Call, CallOutcome, Ticket, TicketSource, Volunteer
+from hotline.telephony import FakeTelephony
+from tests.calls.test_reconcile import carrier_call, run
 from tests.calls.test_routing import flow_with_routing
 from tests.helpers import configure
 
@@ -151,3 +153,46 @@ def test_with_screening_a_bridged_dial_without_a_1_is_not_an_answer(
     assert after.find("Record") is not None  # nobody accepted: on to voicemail
     call, _ = the_call(session)
     assert (call.accepted_index, call.answered_by_id) == (None, None)
+
+
+@pytest.mark.parametrize("screening", [False, True])
+def test_reconciliation_answers_the_call_whose_dial_action_never_came(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    session: Session,
+    telephony: FakeTelephony,
+    on_duty: Callable[[int], list[Volunteer]],
+    twilio_post: Post,
+    screening: bool,
+) -> None:
+    """The caller hung up while talking with the volunteer, and the carrier sent the final
+    status but no <Dial> action: the volunteer's leg, listed as answered, says who took it."""
+    configure(app, monkeypatch, carrier_screening=screening)
+    volunteers = on_duty(2)
+    forward(twilio_post)
+    twilio_post("/voice/status", {**BASE, "CallStatus": "completed", "CallDuration": "95"})
+    leg = carrier_call(
+        "CA" + "6" * 32,
+        from_number=BASE["To"],
+        to_number=volunteers[0].mobile,
+        direction="outbound-dial",
+        parent_sid=SID,
+        duration_s=80,
+    )
+    telephony.carrier_calls.append(leg)
+
+    first, again = run(app), run(app)
+
+    call, ticket = the_call(session)
+    if screening:  # a screened volunteer may have declined: only their 1 is an answer
+        assert (call.outcome, call.answered_by_id, first.calls_settled) == (
+            CallOutcome.ABANDONED,
+            None,
+            0,
+        )
+        return
+    assert (call.outcome, call.answered_by_id) == (CallOutcome.ANSWERED, volunteers[0].id)
+    assert ticket.source is TicketSource.ANSWERED
+    assert (first.calls_settled, again.calls_settled) == (1, 0)
+    # The action arriving after all changes nothing.
+    assert [verb.tag for verb in dial_ended(twilio_post, 0, "completed")] == ["Hangup"]
