@@ -75,7 +75,7 @@ run: seed
 
 # Plays the carrier against `make run` from a second terminal: press 0, nobody answers, voicemail.
 simulate: $(VENV)/.installed $(DEV_ENV)
-	$(WITH_ENV) $(BIN)/flask --app app hotline simulate-call --from +8613800000001 --press 0 \
+	@$(WITH_ENV) $(BIN)/flask --app app hotline simulate-call --from +8613800000001 --press 0 \
 		--volunteer no-answer --voicemail ../shared/speech/zh/paddlespeech_zh.wav \
 		--url http://127.0.0.1:$(PORT)
 
