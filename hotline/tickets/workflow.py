@@ -64,6 +64,14 @@ TRANSITIONS: Mapping[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.RESOLVED: frozenset({TicketStatus.IN_PROGRESS, TicketStatus.CLOSED}),
     TicketStatus.CLOSED: frozenset({TicketStatus.IN_PROGRESS}),
 }
+# The step a ticket usually takes next, offered first: forward, never back to where it came from.
+USUAL_NEXT: Mapping[TicketStatus, TicketStatus] = {
+    TicketStatus.OPEN: TicketStatus.ASSIGNED,
+    TicketStatus.ASSIGNED: TicketStatus.IN_PROGRESS,
+    TicketStatus.IN_PROGRESS: TicketStatus.RESOLVED,
+    TicketStatus.RESOLVED: TicketStatus.CLOSED,
+    TicketStatus.CLOSED: TicketStatus.IN_PROGRESS,
+}
 # Ending a ticket says why.
 NEEDS_NOTE = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
 NOTE_CHARS = 2000

@@ -592,3 +592,9 @@ def test_a_name_for_a_withheld_number_is_not_claimed_as_a_change(session: Sessio
 
     assert changed == []
     assert session.scalars(select(Resident)).all() == []
+
+
+def test_the_usual_next_step_is_a_legal_one_from_every_status() -> None:
+    assert set(workflow.USUAL_NEXT) == set(TicketStatus)
+    for status, usual in workflow.USUAL_NEXT.items():
+        assert usual in workflow.TRANSITIONS[status], status

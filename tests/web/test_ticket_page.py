@@ -233,6 +233,37 @@ def test_the_page_offers_only_the_legal_next_statuses(
     assert status_options(page(client, f"/tickets/{ticket.number}")) == offered
 
 
+@pytest.mark.parametrize(
+    ("status", "chosen"),
+    [
+        (TicketStatus.OPEN, "assigned"),
+        (TicketStatus.ASSIGNED, "in_progress"),
+        (TicketStatus.IN_PROGRESS, "resolved"),
+        (TicketStatus.RESOLVED, "closed"),
+        (TicketStatus.CLOSED, "in_progress"),
+    ],
+)
+def test_the_status_choice_starts_on_the_usual_next_step(
+    client: FlaskClient,
+    session: Session,
+    sign_in: Callable[..., User],
+    status: TicketStatus,
+    chosen: str,
+) -> None:
+    # Not the first legal one: an assigned ticket's is "open", a step back.
+    ticket = factories.TicketFactory(status=status)
+    sign_in()
+
+    select_html = re.search(
+        r'<select[^>]*name="status"[^>]*>(.*?)</select>',
+        page(client, f"/tickets/{ticket.number}"),
+        re.S,
+    )
+
+    assert select_html
+    assert re.findall(r'<option selected value="([^"]*)"', select_html.group(1)) == [chosen]
+
+
 def test_resolving_with_a_note_records_the_change(
     client: FlaskClient, session: Session, sign_in: Callable[..., User], clock: datetime
 ) -> None:

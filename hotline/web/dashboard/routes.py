@@ -259,7 +259,9 @@ def _ticket_page(
             resident_name=ticket.resident.name if ticket.resident else "",
         )
     _detail_choices(details_form, ticket)
-    status_form = status_form or StatusForm(formdata=None)
+    status_form = status_form or StatusForm(
+        formdata=None, status=workflow.USUAL_NEXT[ticket.status].value
+    )
     status_form.set_choices([(s.value, labels.label(s)) for s in detail.next_statuses])
     page = render_template(
         "dashboard/ticket.html",
