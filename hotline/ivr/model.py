@@ -219,8 +219,9 @@ class Routing:
     """How "talk to a person" rings the on-duty chain.
 
     `sequential` rings one volunteer at a time; `simultaneous` rings `ring_group_size` at once
-    (the first to pick up is screened; the carrier stops the others ringing). Timeouts left
-    as None come from the installation's settings.
+    (the first to pick up is screened; the carrier stops the others ringing; on a carrier
+    without screening, HOTLINE_CARRIER_SCREENING=false, phones ring one at a time). Timeouts
+    left as None come from the installation's settings.
     """
 
     strategy: str = "sequential"
