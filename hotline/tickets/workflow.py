@@ -64,9 +64,10 @@ TRANSITIONS: Mapping[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.RESOLVED: frozenset({TicketStatus.IN_PROGRESS, TicketStatus.CLOSED}),
     TicketStatus.CLOSED: frozenset({TicketStatus.IN_PROGRESS}),
 }
-# The step a ticket usually takes next, offered first: forward, never back to where it came from.
+# The step a ticket usually takes next, offered first: forward, never back to where it came from
+# (assigning is the assign panel's, which names who).
 USUAL_NEXT: Mapping[TicketStatus, TicketStatus] = {
-    TicketStatus.OPEN: TicketStatus.ASSIGNED,
+    TicketStatus.OPEN: TicketStatus.IN_PROGRESS,
     TicketStatus.ASSIGNED: TicketStatus.IN_PROGRESS,
     TicketStatus.IN_PROGRESS: TicketStatus.RESOLVED,
     TicketStatus.RESOLVED: TicketStatus.CLOSED,

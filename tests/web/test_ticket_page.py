@@ -236,7 +236,7 @@ def test_the_page_offers_only_the_legal_next_statuses(
 @pytest.mark.parametrize(
     ("status", "chosen"),
     [
-        (TicketStatus.OPEN, "assigned"),
+        (TicketStatus.OPEN, "in_progress"),  # "assigned" needs the assign panel's who
         (TicketStatus.ASSIGNED, "in_progress"),
         (TicketStatus.IN_PROGRESS, "resolved"),
         (TicketStatus.RESOLVED, "closed"),
