@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from hotline import tickets
@@ -174,7 +174,7 @@ def seed_volunteers(session: Session, now: datetime) -> None:
 def terminate_connections(admin_url: str, database_url: str) -> int:
     """End every server process connected to the database of `database_url` (a dropped
     connection, as after a failover or a network cut); returns how many were ended."""
-    name = create_engine(database_url).url.database
+    name = make_url(database_url).database
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -248,12 +248,13 @@ class Line:
             process.stop()
 
     def errors(self) -> list[str]:
-        """Lines of the logs that report a failure (a traceback, an ERROR)."""
+        """Lines of the logs that report a failure (a traceback, an ERROR from the app's
+        logging or gunicorn's)."""
         return [
             f"{process.name}: {line}"
             for process in self.processes
             for line in process.output().splitlines()
-            if "Traceback" in line or " ERROR" in line or "] ERROR" in line
+            if "Traceback" in line or " ERROR " in line or "[ERROR]" in line
         ]
 
 
