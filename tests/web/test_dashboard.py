@@ -428,6 +428,50 @@ def test_call_detail_shows_timeline_path_chain_recordings_and_ticket(
     assert TICKET_LINK.findall(page) == [ticket.number]
 
 
+@pytest.mark.parametrize(
+    ("role", "carrier_fields"),
+    [(Role.VOLUNTEER, False), (Role.SUPERVISOR, True), (Role.ADMIN, True)],
+)
+def test_timelines_name_events_in_words_and_keep_carrier_fields_from_volunteers(
+    client: FlaskClient,
+    session: Session,
+    sign_in: Callable[..., User],
+    role: Role,
+    carrier_fields: bool,
+) -> None:
+    me: Volunteer = factories.VolunteerFactory()
+    call = factories.CallFactory(answered_by_id=me.id, carrier_status="completed")
+    start = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+    for offset, (kind, payload) in enumerate(
+        [
+            ("incoming", {"CallStatus": "ringing"}),
+            ("screen", {"CallStatus": "in-progress"}),
+            ("recording_status", {"RecordingSid": "RE123", "RecordingStatus": "completed"}),
+            ("status", {"CallStatus": "completed", "CallDuration": "95"}),
+        ]
+    ):
+        factories.CallEventFactory(
+            call=call, kind=kind, payload=payload, received_at=start + timedelta(seconds=offset)
+        )
+    ticket = factories.TicketFactory(call=call, volunteer=me)
+    sign_in(role=role, volunteer_id=me.id)
+
+    for path in (f"/calls/{call.id}", f"/tickets/{ticket.number}"):
+        page = text(client.get(path))
+        timeline = page[page.index("事件时间线") :]
+
+        labels = re.findall(r"<strong>([^<]+)</strong>", timeline)
+        assert labels[:4] == ["来电接入", "志愿者接起电话", "录音状态", "通话状态"], path
+        for raw in ("incoming", "screen", "recording_status", ">status<"):
+            assert raw not in timeline, (path, raw)
+        assert ("CallStatus=" in page) is carrier_fields, path
+        assert ("RecordingSid=RE123" in page) is carrier_fields, path
+        if carrier_fields:
+            # Folded away: a supervisor opens them when the carrier's words matter.
+            fields = re.findall(r"<details class=\"params\">(.*?)</details>", timeline, re.S)
+            assert len(fields) == 4 and "CallDuration=95" in fields[3], path
+
+
 def test_call_without_ticket_events_or_path_still_renders(
     client: FlaskClient, session: Session, sign_in: Callable[..., User]
 ) -> None:
