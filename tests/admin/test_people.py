@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.models import Community, Role, Team, User, Volunteer
 from tests import factories
 from tests.admin.conftest import audited
+from tests.dispatch.factories import TechnicianFactory
 from tests.helpers import page, text
 
 
@@ -201,3 +203,31 @@ def test_changes_appear_on_the_audit_page_filtered_by_action(
     assert "新增志愿者" in html and "name: 王芳" in html and "boss" in html
     assert "北城社区" not in html
     assert "北城社区" in page(client, "/audit?target=community:")
+
+
+@pytest.mark.parametrize(
+    ("path", "person"),
+    [
+        ("/admin/volunteers", True),
+        ("/admin/volunteers/new", True),
+        ("/admin/users", True),
+        ("/technicians", True),
+        ("/technicians/new", True),
+        ("/admin/communities", False),
+        ("/admin/teams", False),
+    ],
+)
+def test_a_persons_name_is_labelled_xingming_and_a_places_mingcheng(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User], path: str, person: bool
+) -> None:
+    factories.VolunteerFactory(name="王芳")
+    TechnicianFactory(name="李师傅")
+    factories.CommunityFactory(name="东城社区")
+    sign_in(role=Role.ADMIN)
+
+    html = page(client, path)
+
+    # Table headers and form labels (a label's text comes before its input).
+    labels = re.findall(r"<(?:th|label)\b[^>]*>\s*([^<]*?)\s*<", html)
+    assert ("姓名" in labels) is person, labels
+    assert ("名称" in labels) is not person, labels

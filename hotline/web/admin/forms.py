@@ -110,7 +110,7 @@ class SearchForm(QueryForm):
 class VolunteerForm(Form):
     """A volunteer: name, mobile, team, community, languages, party member, active."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=people.NAME_CHARS)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=people.NAME_CHARS)])
     mobile = StringField(_l("Mobile"), validators=[DataRequired(), Length(max=32)])
     team = SelectField(_l("Team"), default="")
     community = SelectField(_l("Community (the team's if not chosen)"), default="")

@@ -16,7 +16,7 @@ from hotline.web.rota.forms import PERSON_TEXT
 class TechnicianForm(Form):
     """A technician: name, mobile, skills (categories) and the communities they serve."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=100)])
     mobile = StringField(_l("Mobile"), validators=[DataRequired(), Length(max=32)])
     skills = SelectMultipleField(
         _l("Skills"),
