@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Call, CoverageAlert, Rotation, RotationMember, Team, Volunteer
 from hotline.rota.cadence import Restriction, first_instant, weekday_mask
-from hotline.rota.chain import RotaPlan, Segment, ShiftWindow, plan_between
+from hotline.rota.chain import RotaPlan, Segment, ShiftWindow, merge_runs, plan_between
 
 # Local hours counted as night and days counted as weekend in the fairness report.
 NIGHT = Restriction(hours_from=time(22, 0), hours_to=time(6, 0))
@@ -109,7 +109,8 @@ def calendar(session: Session, first: date, days: int, timezone: str) -> list[Ca
         for n in range(days + 1)
     ]
     plan = plan_between(session, bounds[0], bounds[-1])
-    windows = plan.windows()
+    # A volunteer's back-to-back turns read as one stretch (a day on duty is all day).
+    windows = merge_runs(plan.windows())
     gaps = coverage(plan, bounds[0], bounds[-1]).gaps
     out: list[CalendarDay] = []
     for n, (lo, hi) in enumerate(pairwise(bounds)):

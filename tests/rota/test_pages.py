@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from flask import Flask
@@ -94,9 +95,29 @@ def test_calendar_shows_layers_overrides_and_gaps(
     sign_in(role=Role.SUPERVISOR)
     html = page(client, "/rota/?view=week&start=2026-12-02")
     assert '<div class="duty override">10:00–12:00 李娜</div>' in html
-    assert '<div class="gap">20:00–00:00' in html
+    assert '<div class="gap">20:00–24:00' in html
     assert "王芳" in html and "张伟" in html
     assert "start=2026-12-07" in html and "start=2026-11-23" in html  # next and previous weeks
+
+
+def test_calendar_shows_a_whole_day_on_duty_as_all_day_and_midnight_as_24(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
+) -> None:
+    a, b = VolunteerFactory(name="张伟"), VolunteerFactory(name="王芳")
+    RotationFactory(members=[a], handoff_time=time(0))  # from 12-01 08:00, turns at midnight
+    RotationFactory(layer=2, members=[b])  # turns at 08:00, the only member: every day
+    sign_in(role=Role.SUPERVISOR)
+
+    html = page(client, "/rota/?view=week&start=2026-12-01")
+
+    assert "00:00–00:00" not in html
+    days = {
+        day: re.findall(r'<div class="(?:duty|gap)">([^<]*)</div>', row)
+        for day, row in re.findall(r'<th scope="row">[^<]*?(\d+/\d+)</th>(.*?)</tr>', html, re.S)
+    }
+    assert days["11/30"] == ["全天 无人值班"]
+    assert days["12/1"] == ["08:00–24:00 张伟", "00:00–08:00 无人值班", "备班1 08:00–24:00 王芳"]
+    assert days["12/2"] == ["全天 张伟", "备班1 全天 王芳"]
 
 
 def test_month_view_has_every_day(client: FlaskClient, sign_in: Callable[..., User]) -> None:
