@@ -121,10 +121,19 @@ def shifts_between(
     return [w for w in windows if w.volunteer_id == volunteer_id]
 
 
+# How far past now and the horizon upcoming_shifts looks for the real ends of the shifts it
+# lists: a week's turn shows its handovers; a longer stretch is cut this far out.
+SHIFT_REACH = timedelta(days=7)
+
+
 def upcoming_shifts(
     session: Session, volunteer_id: int, now: datetime, days: int = 30
 ) -> list[ShiftWindow]:
-    """A volunteer's shifts (back-to-back windows joined) running now or in the next `days`."""
-    return merge_runs(
-        shifts_between(session, now, now + timedelta(days=days), volunteer_id=volunteer_id)
+    """A volunteer's shifts (back-to-back windows joined) running now or starting in the next
+    `days`, each from its real start to its real end (within SHIFT_REACH), not cut at now or
+    at the horizon."""
+    horizon = now + timedelta(days=days)
+    windows = shifts_between(
+        session, now - SHIFT_REACH, horizon + SHIFT_REACH, volunteer_id=volunteer_id
     )
+    return [w for w in merge_runs(windows) if w.ends_at > now and w.starts_at < horizon]
