@@ -11,6 +11,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -96,6 +97,12 @@ def index(scope: Scope) -> ResponseReturnValue:
         category_chart=categories,
         now=at,
     )
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """The icon, for browsers that ask for /favicon.ico whatever the page links."""
+    return current_app.send_static_file("favicon.svg")
 
 
 @bp.route("/login", methods=["GET", "POST"])
