@@ -92,6 +92,29 @@ def test_users_create_prompts_twice_and_stores_a_hash(app: Flask, session: Sessi
     assert check_password_hash(user.password_hash, PASSWORD)
 
 
+def test_users_create_takes_the_persons_name_as_name(app: Flask, session: Session) -> None:
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            "张主任",
+            "zhang",
+            "--password-stdin",
+        ],
+        input=f"{PASSWORD}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    user = _user(session, "zhang")
+    assert user is not None and user.display_name == "张主任"
+    assert "--name" in runner.invoke(args=["users", "create", "--help"]).output
+
+
 def test_users_create_refuses_mismatched_confirmation(app: Flask, session: Session) -> None:
     result = app.test_cli_runner().invoke(
         args=["users", "create", "--role", "admin", "wang"],

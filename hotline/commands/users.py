@@ -60,7 +60,13 @@ def _password(from_stdin: bool) -> str:
 @group.command("create")
 @click.argument("username")
 @click.option("--role", type=ROLES, required=True, help="admin, supervisor or volunteer.")
-@click.option("--display-name", default="", help="Name shown in the dashboard header.")
+@click.option(
+    "--name",
+    "--display-name",
+    "display_name",
+    default="",
+    help="The person's name, shown in the users list and the dashboard header.",
+)
 @click.option(
     "--locale", type=click.Choice(accounts.LOCALES), default=None, help="Dashboard language."
 )
