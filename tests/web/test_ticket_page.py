@@ -596,3 +596,36 @@ def test_the_clocks_alerts_call_backs_and_ratings_read_as_words(
 
     changes = re.findall(r'<span class="change">([^<]+)</span>', html)
     assert changes == ["承诺时限已用去80%", "已超过承诺时限", "已完成", "2 / 5"]
+
+
+@pytest.mark.parametrize("transcribed", [False, True])
+def test_a_voicemails_transcript_shows_once_in_its_player(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User], transcribed: bool
+) -> None:
+    call = factories.CallFactory()
+    recording = factories.RecordingFactory(call=call)
+    if transcribed:
+        factories.TranscriptFactory(recording=recording, text="三号楼水管爆了")
+    text_of_ticket = "三号楼水管爆了" if transcribed else ""
+    ticket = factories.TicketFactory(
+        call=call, recording_id=recording.id, transcript_text=text_of_ticket
+    )
+    sign_in()
+
+    html = page(client, f"/tickets/{ticket.number}")
+
+    assert html.count('id="voicemail"') == 1
+    assert html.count("暂无转写文本") == (0 if transcribed else 1)
+    assert html.count("三号楼水管爆了") == (1 if transcribed else 0)
+
+
+def test_a_ticket_without_a_voicemail_keeps_its_transcript_card(
+    client: FlaskClient, session: Session, sign_in: Callable[..., User]
+) -> None:
+    ticket = factories.TicketFactory(transcript_text="")
+    sign_in()
+
+    html = page(client, f"/tickets/{ticket.number}")
+
+    assert 'id="voicemail"' not in html
+    assert html.count("暂无转写文本") == 1
