@@ -67,6 +67,9 @@ AUTH_TOKEN = "load-auth-token-" + "0" * 16
 ACCOUNT_SID = "AC" + "0" * 32
 CLIP = ROOT.parent / "shared" / "speech" / "zh" / "paddlespeech_zh.wav"
 TARGET_P99_MS = 50.0
+# gunicorn closes a kept-alive connection idle for 2 s (its default keepalive): a caller idle
+# longer than this opens a new one, or its request can race the close (connection reset).
+IDLE_REOPEN_S = 1.5
 
 PATHS: dict[str, Caller] = {
     "menu": Caller(presses=["1", "1"], volunteers=["answer"]),
@@ -122,6 +125,7 @@ class CallerThread(threading.Thread):
         self.http = requests.Session()
         self.script: list[tuple[float, Webhook]] = []
         self.pause = 0.0
+        self.answered = time.monotonic()
 
     def think(self) -> float:
         return self.args.think * self.rng.uniform(0.5, 1.5)
@@ -134,6 +138,8 @@ class CallerThread(threading.Thread):
         if route_of(url) == "/voice/recording-status" and measured:
             with self.results.lock:
                 self.results.voicemail_ends[params["RecordingSid"]] = datetime.now(UTC)
+        if time.monotonic() - self.answered > IDLE_REOPEN_S:
+            self.http.close()  # the next request opens a fresh connection
         started = time.perf_counter()
         ok = False
         try:
@@ -141,6 +147,7 @@ class CallerThread(threading.Thread):
             ok = True
             return body
         finally:
+            self.answered = time.monotonic()
             self.results.observe(route_of(url), started, ok)
 
     def ring(self, seconds: int) -> None:
