@@ -6,7 +6,9 @@ from __future__ import annotations
 from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
-from hotline.models import Role
+from hotline.db import utcnow
+from hotline.models import RecordingStatus, Role
+from tests import factories
 from tests.browser.conftest import log_in, overflow_x, screenshot
 from tests.factories import PASSWORD, UserFactory
 
@@ -55,3 +57,21 @@ def test_at_a_desk_the_navigation_shows_without_a_menu_button(
     assert desk.get_by_role("button", name="退出登录").is_visible()
     assert not desk.get_by_text("菜单", exact=True).is_visible()
     assert _header_height(desk) < 90
+
+
+def test_the_folded_header_keeps_the_late_tickets_and_review_badges_in_sight(
+    phone: Page, live_url: str, session: Session
+) -> None:
+    factories.TicketFactory(sla_warned_at=utcnow(), sla_breached_at=utcnow())
+    factories.RecordingFactory(status=RecordingStatus.TRANSCRIBED)
+    UserFactory(username="alert_sup", role=Role.SUPERVISOR)
+    session.commit()
+    log_in(phone, live_url, "alert_sup", PASSWORD)
+    phone.goto(f"{live_url}/tickets")
+    screenshot(phone, "header-phone-alerts")
+
+    assert phone.locator("#sla-breached").is_visible()
+    assert phone.locator("#review-unreviewed").is_visible()
+    assert not phone.locator("header nav a", has_text="工单").first.is_visible()
+    assert _header_height(phone) < 90
+    assert overflow_x(phone) == 0
