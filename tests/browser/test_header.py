@@ -13,6 +13,14 @@ from tests.browser.conftest import log_in, overflow_x, screenshot
 from tests.factories import PASSWORD, UserFactory
 
 
+def _tickets_as_a_supervisor(page: Page, live_url: str, session: Session) -> None:
+    """Sign a new supervisor in (what the test added so far committed) and open /tickets."""
+    UserFactory(username="header_sup", role=Role.SUPERVISOR)
+    session.commit()
+    log_in(page, live_url, "header_sup", PASSWORD)
+    page.goto(f"{live_url}/tickets")
+
+
 def _header_height(page: Page) -> float:
     box = page.locator("header.site-header").bounding_box()
     assert box is not None
@@ -22,10 +30,7 @@ def _header_height(page: Page) -> float:
 def test_a_supervisors_navigation_folds_behind_a_menu_button_on_a_phone(
     phone: Page, live_url: str, session: Session
 ) -> None:
-    UserFactory(username="menu_sup", role=Role.SUPERVISOR)
-    session.commit()
-    log_in(phone, live_url, "menu_sup", PASSWORD)
-    phone.goto(f"{live_url}/tickets")
+    _tickets_as_a_supervisor(phone, live_url, session)
     screenshot(phone, "header-phone-closed")
 
     assert _header_height(phone) < 90
@@ -48,10 +53,7 @@ def test_a_supervisors_navigation_folds_behind_a_menu_button_on_a_phone(
 def test_at_a_desk_the_navigation_shows_without_a_menu_button(
     desk: Page, live_url: str, session: Session
 ) -> None:
-    UserFactory(username="desk_menu", role=Role.SUPERVISOR)
-    session.commit()
-    log_in(desk, live_url, "desk_menu", PASSWORD)
-    desk.goto(f"{live_url}/tickets")
+    _tickets_as_a_supervisor(desk, live_url, session)
 
     assert desk.locator("header nav a", has_text="工单").first.is_visible()
     assert desk.get_by_role("button", name="退出登录").is_visible()
@@ -64,10 +66,7 @@ def test_the_folded_header_keeps_the_late_tickets_and_review_badges_in_sight(
 ) -> None:
     factories.TicketFactory(sla_warned_at=utcnow(), sla_breached_at=utcnow())
     factories.RecordingFactory(status=RecordingStatus.TRANSCRIBED)
-    UserFactory(username="alert_sup", role=Role.SUPERVISOR)
-    session.commit()
-    log_in(phone, live_url, "alert_sup", PASSWORD)
-    phone.goto(f"{live_url}/tickets")
+    _tickets_as_a_supervisor(phone, live_url, session)
     screenshot(phone, "header-phone-alerts")
 
     assert phone.locator("#sla-breached").is_visible()
