@@ -188,7 +188,12 @@ def mono_blocks(
             remaining = None if stop is None else stop - start
             while remaining is None or remaining > 0:
                 wanted = CHUNK_FRAMES if remaining is None else min(CHUNK_FRAMES, remaining)
-                block = audio.read(wanted, dtype="float32", always_2d=True)
+                # Read into our own array: SoundFile.read takes the address from a fresh
+                # __array_interface__ dict every call, whose keys are interned and dropped each
+                # time; that churn makes CPython rebuild its whole interned-string table (3.8 MB
+                # in the test process) every few thousand blocks, in the middle of a decode.
+                block = np.empty((wanted, audio.channels), np.float32)
+                block = block[: audio.buffer_read_into(block, dtype="float32")]
                 if not len(block):
                     return
                 if remaining is not None:
