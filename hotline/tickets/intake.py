@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from hotline.db import upsert
 from hotline.models import Call, Category, Community, EventKind, Priority, Ticket, TicketCounter
 from hotline.tickets import clock, residents, workflow
+
+logger = logging.getLogger(__name__)
 
 
 def next_number(session: Session, year: int) -> tuple[int, str]:
@@ -98,6 +101,7 @@ def open_ticket(
     session.flush()
     give_ref(session, ticket)
     workflow.record(session, ticket, EventKind.CREATED, actor, now)
+    logger.info("ticket %s opened (%s)", ticket.number, "web" if ticket.call_id is None else "call")
     return ticket
 
 

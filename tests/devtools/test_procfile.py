@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from hotline.devtools.procfile import Entry, read_procfile
+from hotline.migrate import upgrade
 from hotline.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
@@ -89,10 +90,12 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_ctrl_c_on_a_terminal_stops_web_worker_and_beat_and_make_exits_0(
-    tmp_path: Path, database_url: str
-) -> None:
-    """The real Procfile under make, on a terminal: ^C reaches the runner, not make."""
+def test_ctrl_c_on_a_terminal_stops_web_worker_and_beat_and_make_exits_0(tmp_path: Path) -> None:
+    """The real Procfile under make, on a terminal: ^C reaches the runner, not make. The line
+    gets a database of its own: its worker and beat commit rows (heartbeats, beat's jobs) that
+    would outlive this test in the suite's shared one."""
+    database_url = f"sqlite:///{tmp_path / 'line.db'}"
+    upgrade(database_url)
     procfile = tmp_path / "Procfile"
     real = (PROJECT_ROOT / "Procfile").read_text(encoding="utf-8")
     procfile.write_text(real.replace("var/celerybeat-schedule", str(tmp_path / "beat-schedule")))

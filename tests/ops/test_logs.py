@@ -49,7 +49,12 @@ def test_a_calls_webhooks_log_its_sid_then_its_ticket(
     twilio_post("/voice/status", {**caller, "CallStatus": "completed", "CallDuration": "30"})
     later = json_lines()[len(first) :]
     assert later and {line["call_sid"] for line in later} == {SID}
-    assert {line["ticket"] for line in later} - {""} == {f"{utcnow().year}-000001"}
+    number = f"{utcnow().year}-000001"
+    assert {line["ticket"] for line in later} - {""} == {number}
+    # The line that says so carries it (not a library's incidental line: order-proof).
+    assert {"message": f"ticket {number} opened (call)", "ticket": number}.items() <= next(
+        line for line in later if line["message"].startswith("ticket ")
+    ).items()
     assert "+8613800000005" not in json.dumps(json_lines())
     logging.getLogger("after").info("outside any call")
     assert json_lines()[-1]["call_sid"] == "" and json_lines()[-1]["ticket"] == ""
