@@ -44,6 +44,7 @@ from celery.signals import (
 )
 
 from hotline import locks, metrics
+from hotline.db import holds_write_lock
 from hotline.extensions import database, now, settings
 from hotline.ops import health
 from hotline.tasks.transcription import job_tools
@@ -219,8 +220,13 @@ class LeasedScheduler(PersistentScheduler):  # type: ignore[misc]
         return result
 
     def close(self) -> None:
-        """Stop: persist the schedule and hand the lease over."""
+        """Stop: persist the schedule and hand the lease over, unless a signal stopped this
+        thread in the middle of a write of its own (renewing the lease, say): on SQLite the
+        hand-over would wait on that write's lock for ever, so the lease lapses by itself."""
         super().close()
+        if holds_write_lock():
+            logger.warning("beat stopped mid-write: its lease lapses in %s", BEAT_LEASE_TTL)
+            return
         try:
             release_beat_lease(self.holder)
         except Exception:

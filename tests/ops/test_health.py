@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,26 +138,3 @@ def test_a_heartbeat_replaces_its_row_and_forgets_processes_gone_for_a_day(
     rows = session.scalars(select(Heartbeat)).all()
     assert [(r.name, r.model_loaded) for r in rows] == [("celery@w:2", True)]
     assert utcnow() - rows[0].seen_at < timedelta(minutes=1)
-
-
-def test_only_the_beat_holding_the_lease_sends_jobs(
-    app: Flask, session: Session, tmp_path: Path
-) -> None:
-    celery = app.extensions["celery"]
-    first = ops.LeasedScheduler(app=celery, schedule_filename=str(tmp_path / "first"))
-    second = ops.LeasedScheduler(app=celery, schedule_filename=str(tmp_path / "second"))
-    for scheduler in (first, second):
-        # One job due now, so a tick sends it unless the scheduler stands by.
-        scheduler.update_from_dict(
-            {"job": {"task": "hotline.tasks.calls.checkpoint_wal", "schedule": 3600.0}}
-        )
-        scheduler.schedule["job"].last_run_at = utcnow() - timedelta(hours=2)
-    first.tick()
-    assert second.tick() == ops.BEAT_TICK_S
-    names = set(session.scalars(select(Heartbeat.name).where(Heartbeat.role == "beat")))
-    assert names == {first.holder}
-    first.close()  # stopping hands the lease over at once
-    second.tick()
-    names = set(session.scalars(select(Heartbeat.name).where(Heartbeat.role == "beat")))
-    assert names == {first.holder, second.holder}
-    second.close()
