@@ -126,7 +126,8 @@ def test_welcome_says_the_development_model_does_not_hear_mandarin(
 
 @pytest.mark.parametrize("variable", ["PORT", "HOTLINE_PORT"])
 def test_welcome_honours_the_port(app: Flask, variable: str) -> None:
-    result = welcome_with(app, {variable: "5077"})
+    # Both cleared first: `make test` exports PORT (the Makefile's default), and PORT wins.
+    result = welcome_with(app, {"PORT": "", "HOTLINE_PORT": "", variable: "5077"})
 
     assert result.exit_code == 0, result.output
     assert "  Dashboard:  http://127.0.0.1:5077/ " in result.output
