@@ -31,7 +31,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from hotline import create_app
-from hotline.db import WRITES, Base, holds_write_lock, utcnow
+from hotline.db import WRITES, Base, holds_write_lock, make_engine, make_session_factory, utcnow
 from hotline.extensions import limiter
 from hotline.migrate import upgrade
 from hotline.models import User
@@ -346,6 +346,22 @@ def session(app: Flask) -> Iterator[Session]:
     would also undo what they committed since its last commit: they share its SAVEPOINT.)"""
     with app.extensions["hotline.db"].sessions() as session, factories.bound(session):
         yield session
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_session(request: pytest.FixtureRequest) -> Iterator[Session]:
+    """A session on SQLite (the test's transaction) or on PostgreSQL (rolled back at the end),
+    for queries whose SQL differs between the two (capped counts, upserts, index use)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("session")
+        return
+    engine = make_engine(request.getfixturevalue("postgres_url"))
+    try:
+        with make_session_factory(engine)() as session, factories.bound(session):
+            yield session
+            session.rollback()
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -4,39 +4,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import dispatch
-from hotline.db import make_engine, make_session_factory, utcnow
+from hotline.db import utcnow
 from hotline.dispatch.sms import find_for
 from hotline.messaging.texts import text
 from hotline.models import InboundSms, Technician, Ticket, TicketStatus
 from hotline.tickets.lifecycle import OPEN_STATUSES
-from tests import factories
 from tests.dispatch.factories import TechnicianFactory
 from tests.factories import TicketFactory
 
 NOW = utcnow()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_session(request: pytest.FixtureRequest) -> Iterator[Session]:
-    """A session on SQLite (the test's transaction) or on PostgreSQL (rolled back at the end)."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("session")
-        return
-    engine = make_engine(request.getfixturevalue("postgres_url"))
-    try:
-        with make_session_factory(engine)() as session, factories.bound(session):
-            yield session
-            session.rollback()
-    finally:
-        engine.dispose()
 
 
 def technician(mobile: str) -> Technician:

@@ -3,14 +3,11 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-import pytest
 from sqlalchemy.orm import Session
 
-from hotline.db import make_engine, make_session_factory
 from hotline.models import Community, Technician, Ticket, TicketStatus
 from hotline.tickets import workflow
 from tests import factories
@@ -76,21 +73,6 @@ def november(session: Session) -> November:
     workflow.change_status(session, t["I"], TicketStatus.CLOSED, system, cn("11-23 08:00"), "归档")
     session.flush()
     return November(t, east, west, fixer)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_session(request: pytest.FixtureRequest) -> Iterator[Session]:
-    """A session on SQLite (the test's transaction) or on PostgreSQL (rolled back at the end)."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("session")
-        return
-    engine = make_engine(request.getfixturevalue("postgres_url"))
-    try:
-        with make_session_factory(engine)() as session, factories.bound(session):
-            yield session
-            session.rollback()
-    finally:
-        engine.dispose()
 
 
 def at(text: str) -> datetime:

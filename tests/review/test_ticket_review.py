@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import review
-from hotline.db import make_engine, make_session_factory
 from hotline.models import EventKind, Role, Ticket, TicketEvent, TicketStatus, Volunteer
 from hotline.review import NotVisible, Scope, TicketFilter
 from tests import factories
@@ -32,22 +30,6 @@ def ticket(**fields: object) -> Ticket:
 @pytest.fixture
 def tickets(session: Session) -> dict[str, object]:
     return made()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_session(request: pytest.FixtureRequest) -> Iterator[Session]:
-    """A session on SQLite (the test's transaction) or on PostgreSQL (rolled back at the end):
-    the capped count's LIMIT subquery is different SQL on each."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("session")
-        return
-    engine = make_engine(request.getfixturevalue("postgres_url"))
-    try:
-        with make_session_factory(engine)() as session, factories.bound(session):
-            yield session
-            session.rollback()
-    finally:
-        engine.dispose()
 
 
 def made() -> dict[str, object]:
