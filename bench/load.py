@@ -67,6 +67,8 @@ AUTH_TOKEN = "load-auth-token-" + "0" * 16
 ACCOUNT_SID = "AC" + "0" * 32
 CLIP = ROOT.parent / "shared" / "speech" / "zh" / "paddlespeech_zh.wav"
 TARGET_P99_MS = 50.0
+# The ceiling's gunicorn configuration (the project's own checks the hotline's settings).
+STATIC_CONFIG = Path(__file__).with_name("gunicorn_static.conf.py")
 # gunicorn closes a kept-alive connection idle for 2 s (its default keepalive): a caller idle
 # longer than this opens a new one, or its request can race the close (connection reset).
 IDLE_REOPEN_S = 1.5
@@ -318,18 +320,28 @@ def settle(url: str, results: Results, wait_s: float) -> dict[str, object]:
     }  # fmt: skip
 
 
+def ceiling_env() -> dict[str, str]:
+    """The ceiling's environment: this one without any hotline setting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent)
+    return env
+
+
+def ceiling(workdir: Path, port: int, threads: int) -> stack.Process:
+    """The static-TwiML app of webhooks.py under gunicorn as the line's web runs (not started)."""
+    command = [
+        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        "--worker-class", "gthread", "--threads", str(threads), "--log-level", "info",
+        "--config", str(STATIC_CONFIG), "webhooks:static_app()",
+    ]  # fmt: skip
+    return stack.Process("static", command, ceiling_env(), workdir / "static.log")
+
+
 def run_ceiling(args: argparse.Namespace, workdir: Path, line_results: Results) -> Results:
     """The same calls, pauses and callers against the static-TwiML app under gunicorn."""
     results = Results()
     port = stack.free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent)
-    command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-        "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "info",
-        "webhooks:static_app()",
-    ]  # fmt: skip
-    server = stack.Process("static", command, env, workdir / "static.log")
+    server = ceiling(workdir, port, args.threads)
     base_url = f"http://127.0.0.1:{port}"
     try:
         server.start("Booting worker")
