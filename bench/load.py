@@ -98,8 +98,10 @@ class Results:
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # RecordingSid -> when the carrier's recording callback was sent (UTC).
     voicemail_ends: dict[str, datetime] = field(default_factory=dict)
-    # Every call's webhooks with the pause before each, for the ceiling's replay.
+    # Every call's webhooks with the pause before each, for the ceiling's replay, and the
+    # line's address they were sent to.
     scripts: list[list[tuple[float, Webhook]]] = field(default_factory=list)
+    base_url: str = ""
 
     def observe(self, route: str, started: float, ok: bool) -> None:
         """A webhook sent at `started` (time.perf_counter()) has been answered, or failed."""
@@ -188,15 +190,16 @@ class CallerThread(threading.Thread):
 class Replayer(threading.Thread):
     """The ceiling's caller: the run's calls again, same pauses, against static TwiML."""
 
-    def __init__(self, scripts: list[list[tuple[float, Webhook]]], base_url: str,
+    def __init__(self, scripts: list[list[tuple[float, Webhook]]], base_url: str, line_url: str,
                  results: Results, deadline: float) -> None:  # fmt: skip
         super().__init__(daemon=True)
         self.scripts, self.base_url, self.results = scripts, base_url, results
-        self.deadline = deadline
+        # The scripts' URLs are the line's: the replay sends their paths to the ceiling.
+        self.line_url, self.deadline = line_url, deadline
 
     def run(self) -> None:
         with requests.Session() as http:
-            post = http_post(self.base_url, self.base_url, AUTH_TOKEN, http)
+            post = http_post(self.base_url, self.line_url, AUTH_TOKEN, http)
             for script in self.scripts:
                 for pause, (url, params) in script:
                     if time.monotonic() > self.deadline:
@@ -354,7 +357,9 @@ def run_ceiling(args: argparse.Namespace, workdir: Path, line_results: Results) 
         results.measure_from = time.monotonic() + 1
         deadline = results.measure_from + args.warmup + args.duration + 60
         print(f"ceiling: replaying {len(scripts)} calls ...", file=sys.stderr)
-        drive([Replayer(s, base_url, results, deadline) for s in shares], deadline, grace=10)
+        line_url = line_results.base_url
+        replayers = [Replayer(s, base_url, line_url, results, deadline) for s in shares]
+        drive(replayers, deadline, grace=10)
     finally:
         server.stop()
     return results
@@ -378,7 +383,7 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
         print(f"  {count} x {reason}")
     print(
         f"\n{'route':26} {'line n':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
-        f" {'ceiling n':>10} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'ceiling n':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
     )
     all_line: list[float] = []
     for route in sorted(line_r.latencies):
@@ -387,14 +392,14 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
         print(
             f"{route:26} {len(mine):7} {percentile(mine, 0.5):8.1f} {percentile(mine, 0.99):8.1f}"
             f" {line_r.errors[route]:7} {len(base):10} {percentile(base, 0.5):8.1f}"
-            f" {percentile(base, 0.99):8.1f}"
+            f" {percentile(base, 0.99):8.1f} {ceiling.errors[route]:7}"
         )
     all_ceiling = [v for values in ceiling.latencies.values() for v in values]
     p99 = percentile(all_line, 0.99)
     print(
         f"{'all webhooks':26} {len(all_line):7} {percentile(all_line, 0.5):8.1f} {p99:8.1f}"
         f" {errors:7} {len(all_ceiling):10} {percentile(all_ceiling, 0.5):8.1f}"
-        f" {percentile(all_ceiling, 0.99):8.1f}"
+        f" {percentile(all_ceiling, 0.99):8.1f} {sum(ceiling.errors.values()):7}"
     )
     calls, with_ticket = int(counts["calls"]), int(counts["calls_with_ticket"])  # type: ignore[call-overload]
     recordings = int(counts["recordings"])  # type: ignore[call-overload]
@@ -415,6 +420,8 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
     )
     checks = {
         "0 errors": errors == 0 and counts["apologies"] == 0,
+        # A ceiling that failed requests measured nothing (its errors answer in no time).
+        "0 errors at the ceiling": not any(ceiling.errors.values()),
         "0 lost tickets": lost == 0,
         "every voicemail transcribed": transcribed == recordings,
         f"webhook p99 <= {TARGET_P99_MS:.0f} ms": p99 <= TARGET_P99_MS,
