@@ -1,7 +1,7 @@
 """Load-test whole calls across processes: the line as separate machines would run it, on one.
 
-    python bench/load.py                          # 200 callers for 60 s
-    python bench/load.py --callers 20 --duration 30
+    python bench/load.py                          # 200 callers on real phones, 30 + 120 s
+    python bench/load.py --pace 0.1               # every call 10x faster: a stress test
 
 Starts a Redis of its own (a free port, nothing on disk), a fresh PostgreSQL database (migrated,
 categories and volunteers on duty seeded; dropped afterwards), gunicorn with 2 worker processes
@@ -15,18 +15,23 @@ signed webhooks:
   voicemail  press 0, nobody answers, the caller leaves a real Mandarin voicemail
   hangup     the caller hangs up in the menu
 
-Between webhooks a caller waits as a caller on the phone does (--think seconds on average,
-jittered: the prompt being said, a key pressed), and a ring lasts --ring-scale of its real
-length. Latencies count after --warmup seconds of calls (the processes' first requests and
-the workers' model loading are not measured). After the run the bench waits for the
-voicemails' transcripts, then replays every webhook of the run, with the same pauses and as
-many callers, against a minimal Flask app that answers static TwiML under the same gunicorn
-(the ceiling).
+Calls take the time they take on real phones (--pace 1): before each webhook the caller
+listens to the line's last answer (its prompts, said at text-to-speech speed), then presses
+a key, records the voicemail for its length, or talks with the volunteer for --talk seconds;
+a volunteer's phone rings for the Dial's time. Each wait is jittered 0.5-1.5x; --pace below 1
+shortens them all (a stress test: 200 callers at --pace 0.1 offer the load of 2,000).
+Callers start spread over the --warmup seconds, and latencies count after them (the
+processes' first requests and the workers' model loading are not measured). After the run
+the bench waits for the voicemails' transcripts, then replays every webhook of the run, with
+the same pauses and as many callers, against a minimal Flask app that answers static TwiML
+under the same gunicorn (the ceiling).
 
-It prints calls completed, webhook p50/p99 per route (and the ceiling's), errors (non-2xx,
+It prints calls completed, the load offered (calls and webhooks a second, and seconds of
+voicemail a second to transcribe), webhook p50/p99 per route (and the ceiling's), errors (non-2xx,
 connection errors, and webhooks the app answered with its apology after an internal error),
 tickets against calls, recordings against transcripts, and the time from the end of a
-voicemail (the carrier's recording callback) to its transcript on the ticket, p50/p95.
+voicemail (the carrier's request for the Record's action) to its transcript on the ticket,
+p50/p95.
 Targets: 0 errors and 0 lost tickets at 200 callers; webhook p99 <= 50 ms; voicemail to
 transcript p95 <= audio length x 0.5 + 5 s.
 """
@@ -37,6 +42,7 @@ import argparse
 import contextlib
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -49,6 +55,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET  # noqa: S405  (parses the line's own TwiML)
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -61,6 +68,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from hotline.devtools import stack  # noqa: E402
 from hotline.devtools.simulator import Caller, Simulator, http_post, serve_file  # noqa: E402
 from hotline.models import Call, Recording, Ticket, Transcript  # noqa: E402
+from hotline.verbs import HOOK_PATHS  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 AUTH_TOKEN = "load-auth-token-" + "0" * 16
@@ -69,6 +77,12 @@ CLIP = ROOT.parent / "shared" / "speech" / "zh" / "paddlespeech_zh.wav"
 TARGET_P99_MS = 50.0
 # The ceiling's gunicorn configuration (the project's own checks the hotline's settings).
 STATIC_CONFIG = Path(__file__).with_name("gunicorn_static.conf.py")
+# Typical speaking rates of text-to-speech (Mandarin about 4.5 characters a second, English
+# about 2.5 words), and a caller's time to press a key once the
+# prompt has been said.
+HANZI_PER_S, WORDS_PER_S, REACTION_S = 4.5, 2.5, 1.5
+HANZI = re.compile(r"[\u4e00-\u9fff]")
+WORD = re.compile(r"[A-Za-z0-9]+")
 # gunicorn closes a kept-alive connection idle for 2 s (its default keepalive): a caller idle
 # longer than this opens a new one, or its request can race the close (connection reset).
 IDLE_REOPEN_S = 1.5
@@ -96,7 +110,7 @@ class Results:
     failed_calls: int = 0
     # Why calls failed: the exception's type and first words, counted.
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    # RecordingSid -> when the carrier's recording callback was sent (UTC).
+    # RecordingSid -> when the voicemail ended: the carrier requested the Record's action (UTC).
     voicemail_ends: dict[str, datetime] = field(default_factory=dict)
     # Every call's webhooks with the pause before each, for the ceiling's replay, and the
     # line's address they were sent to.
@@ -117,6 +131,16 @@ def route_of(url: str) -> str:
     return urlsplit(url).path
 
 
+def speaking_seconds(twiml: str) -> float:
+    """How long the carrier takes to say a TwiML answer's prompts (0 for none, or not TwiML)."""
+    try:
+        root = ET.fromstring(twiml)  # noqa: S314  (the line's own TwiML)
+    except ET.ParseError:
+        return 0.0
+    said = " ".join(say.text or "" for say in root.iter("Say"))
+    return len(HANZI.findall(said)) / HANZI_PER_S + len(WORD.findall(said)) / WORDS_PER_S
+
+
 class CallerThread(threading.Thread):
     """One resident calling again and again until the deadline."""
 
@@ -128,42 +152,54 @@ class CallerThread(threading.Thread):
         self.rng = random.Random(index)
         self.http = requests.Session()
         self.script: list[tuple[float, Webhook]] = []
-        self.pause = 0.0
+        self.last_answer = ""
         self.answered = time.monotonic()
 
-    def think(self) -> float:
-        return self.args.think * self.rng.uniform(0.5, 1.5)
+    def pause_before(self, url: str, params: dict[str, str]) -> float:
+        """How long the caller is on the line before the carrier sends this webhook, at --pace
+        and jittered (0.5-1.5x): the last answer being said, then a key pressed, a voicemail
+        recorded, or a conversation held."""
+        seconds = speaking_seconds(self.last_answer)
+        if "Digits" in params:
+            seconds += REACTION_S  # a key pressed after the prompt
+        if route_of(url) == HOOK_PATHS["recording"]:
+            seconds += float(params.get("RecordingDuration", "0"))
+        elif route_of(url) == HOOK_PATHS["dial"] and params.get("DialCallStatus") == "completed":
+            seconds += self.args.talk  # the caller and the volunteer talk, then hang up
+        return seconds * self.args.pace * self.rng.uniform(0.5, 1.5)
 
     def post(self, url: str, params: dict[str, str]) -> str:
-        pause, self.pause = self.pause, self.think()
+        pause = self.pause_before(url, params)
         time.sleep(pause)
         self.script.append((pause, (url, dict(params))))
         measured = time.monotonic() >= self.results.measure_from
-        if route_of(url) == "/voice/recording-status" and measured:
+        # The voicemail ends when the caller stops recording: the carrier then requests the
+        # Record's action (its status callback comes later, after the call).
+        if route_of(url) == HOOK_PATHS["recording"] and measured:
             with self.results.lock:
                 self.results.voicemail_ends[params["RecordingSid"]] = datetime.now(UTC)
         if time.monotonic() - self.answered > IDLE_REOPEN_S:
             self.http.close()  # the next request opens a fresh connection
         started = time.perf_counter()
-        ok = False
+        ok, self.last_answer = False, ""
         try:
-            body = self.deliver(url, params)
+            self.last_answer = self.deliver(url, params)
             ok = True
-            return body
+            return self.last_answer
         finally:
             self.answered = time.monotonic()
             self.results.observe(route_of(url), started, ok)
 
     def ring(self, seconds: int) -> None:
-        time.sleep(seconds * self.args.ring_scale)
+        time.sleep(seconds * self.args.pace * self.rng.uniform(0.5, 1.5))
 
     def run(self) -> None:
         self.deliver = http_post(self.base_url, self.base_url, AUTH_TOKEN, self.http)
         simulator = Simulator(self.post, self.base_url, on_ring=self.ring)
         names = self.args.paths.split(",")
         turn = self.index
-        # Callers start spread over the first think time, not all in the same instant.
-        time.sleep(self.rng.uniform(0, self.args.think))
+        # Callers start spread over the warm-up, not all in the same instant.
+        time.sleep(self.rng.uniform(0, self.args.warmup))
         while time.monotonic() < self.deadline:
             name = names[turn % len(names)]
             turn += 1
@@ -172,7 +208,7 @@ class CallerThread(threading.Thread):
                 from_number=f"+86139{self.index:04d}{turn % 10000:04d}",
                 voicemail_url=self.media_url if PATHS[name].voicemail else None,
             )
-            self.script, self.pause = [], 0.0
+            self.script, self.last_answer = [], ""
             try:
                 simulator.run(caller)
             except Exception as exc:  # noqa: BLE001  (counted: the bench reports, it goes on)
@@ -268,6 +304,7 @@ def run_line(args: argparse.Namespace, workdir: Path) -> tuple[Results, dict[str
         media_port = int(running.env["LOAD_MEDIA_PORT"])
         with serve_file(CLIP, media_port) as media_url:
             results.measure_from = time.monotonic() + args.warmup
+            results.base_url = running.base_url
             deadline = results.measure_from + args.duration
             callers = [
                 CallerThread(i, args, running.base_url, media_url, results, deadline)
@@ -371,8 +408,8 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
     completed = sum(line_r.completed.values())
     errors = sum(line_r.errors.values()) + line_r.failed_calls
     print(
-        f"\n{args.callers} callers, {args.duration} s measured after {args.warmup} s, think "
-        f"{args.think} s, ring x{args.ring_scale}; gunicorn 2 workers x {args.threads} threads, "
+        f"\n{args.callers} callers, {args.duration} s measured after {args.warmup} s, pace "
+        f"{args.pace:g}, talk {args.talk:g} s; gunicorn 2 workers x {args.threads} threads, "
         f"2 Celery workers (nice {args.worker_nice}); {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.1f} (a shared machine's numbers are inflated)."
     )
@@ -381,6 +418,13 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
         f"{line_r.failed_calls}")  # fmt: skip
     for reason, count in sorted(line_r.failures.items(), key=lambda item: -item[1]):
         print(f"  {count} x {reason}")
+    seconds = args.warmup + args.duration
+    webhooks = sum(len(values) for values in line_r.latencies.values())
+    print(
+        f"offered load: {completed / seconds:.2f} calls/s, {webhooks / args.duration:.1f} "
+        f"webhooks/s measured, {line_r.completed['voicemail'] * clip_seconds(CLIP) / seconds:.2f}"
+        f" s of voicemail a second to transcribe"
+    )
     print(
         f"\n{'route':26} {'line n':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
         f" {'ceiling n':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
@@ -438,13 +482,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the line under load, then the ceiling; print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--callers", type=int, default=200, help="concurrent callers")
-    parser.add_argument("--duration", type=int, default=60, help="seconds of new calls")
-    parser.add_argument("--warmup", type=int, default=10,
-                        help="seconds of calls before the measurement starts")  # fmt: skip
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="mean seconds between a caller's webhooks")  # fmt: skip
-    parser.add_argument("--ring-scale", type=float, default=0.1,
-                        help="share of a ring's real length the simulated ring lasts")  # fmt: skip
+    parser.add_argument("--duration", type=int, default=120, help="seconds of new calls")
+    parser.add_argument("--warmup", type=int, default=30,
+                        help="seconds of calls before the measurement starts (callers start "
+                        "spread over it)")  # fmt: skip
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=1.0,
+        help="share of real time a call takes: 1 is callers on real phones; 0.1 plays every "
+        "prompt, ring, voicemail and conversation 10x faster (a stress test)",
+    )
+    parser.add_argument("--talk", type=float, default=60.0,
+                        help="seconds a caller and a volunteer talk (at --pace 1)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--transcript-wait", type=float, default=600,
                         help="seconds to wait for the last transcripts")  # fmt: skip
