@@ -78,8 +78,7 @@ TARGET_P99_MS = 50.0
 # The ceiling's gunicorn configuration (the project's own checks the hotline's settings).
 STATIC_CONFIG = Path(__file__).with_name("gunicorn_static.conf.py")
 # Typical speaking rates of text-to-speech (Mandarin about 4.5 characters a second, English
-# about 2.5 words), and a caller's time to press a key once the
-# prompt has been said.
+# about 2.5 words), and a caller's time to press a key once the prompt has been said.
 HANZI_PER_S, WORDS_PER_S, REACTION_S = 4.5, 2.5, 1.5
 HANZI = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z0-9]+")
