@@ -65,6 +65,7 @@ import requests  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.webhooks import STATIC_APP, STATIC_CONFIG  # noqa: E402
 from hotline.devtools import stack  # noqa: E402
 from hotline.devtools.simulator import Caller, Simulator, http_post, serve_file  # noqa: E402
 from hotline.models import Call, Recording, Ticket, Transcript  # noqa: E402
@@ -75,8 +76,6 @@ AUTH_TOKEN = "load-auth-token-" + "0" * 16
 ACCOUNT_SID = "AC" + "0" * 32
 CLIP = ROOT.parent / "shared" / "speech" / "zh" / "paddlespeech_zh.wav"
 TARGET_P99_MS = 50.0
-# The ceiling's gunicorn configuration (the project's own checks the hotline's settings).
-STATIC_CONFIG = Path(__file__).with_name("gunicorn_static.conf.py")
 # Typical speaking rates of text-to-speech (Mandarin about 4.5 characters a second, English
 # about 2.5 words), and a caller's time to press a key once the prompt has been said.
 HANZI_PER_S, WORDS_PER_S, REACTION_S = 4.5, 2.5, 1.5
@@ -371,7 +370,7 @@ def ceiling(workdir: Path, port: int, threads: int) -> stack.Process:
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
         "--worker-class", "gthread", "--threads", str(threads), "--log-level", "info",
-        "--config", str(STATIC_CONFIG), "webhooks:static_app()",
+        "--config", str(STATIC_CONFIG), STATIC_APP,
     ]  # fmt: skip
     return stack.Process("static", command, ceiling_env(), workdir / "static.log")
 
