@@ -416,11 +416,11 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
         f"{line_r.failed_calls}")  # fmt: skip
     for reason, count in sorted(line_r.failures.items(), key=lambda item: -item[1]):
         print(f"  {count} x {reason}")
-    seconds = args.warmup + args.duration
+    seconds, clip_s = args.warmup + args.duration, clip_seconds(CLIP)
     webhooks = sum(len(values) for values in line_r.latencies.values())
     print(
         f"offered load: {completed / seconds:.2f} calls/s, {webhooks / args.duration:.1f} "
-        f"webhooks/s measured, {line_r.completed['voicemail'] * clip_seconds(CLIP) / seconds:.2f}"
+        f"webhooks/s measured, {line_r.completed['voicemail'] * clip_s / seconds:.2f}"
         f" s of voicemail a second to transcribe"
     )
     print(
@@ -453,7 +453,7 @@ def report(args: argparse.Namespace, line_r: Results, counts: dict[str, object],
     print(f"recordings vs transcripts: {transcribed} of {recordings} voicemails transcribed "
           f"({counts['transcripts']} transcripts)")  # fmt: skip
     print(f"apologies in the web log (internal errors): {counts['apologies']}")
-    budget = clip_seconds(CLIP) * 0.5 + 5
+    budget = clip_s * 0.5 + 5
     p95 = percentile(delays, 0.95)
     print(
         f"voicemail end -> transcript on the ticket: p50 {percentile(delays, 0.5):.1f} s, "
